@@ -1,0 +1,57 @@
+"""Energy meters exposing Bluetooth SIG GATT characteristics, one value per characteristic.
+
+UUIDs from Bluetooth SIG Assigned Numbers (section 3.8, as in bleak.uuids); formats and
+resolutions from the GATT Specification Supplement (GSS, org.bluetooth.characteristic.*):
+  Voltage           0x2B18  uint16, 1/64 V    (M=1, d=0, b=-6); 0xFFFF value not known
+  Electric Current  0x2AEE  uint16, 0.01 A    (M=1, d=-2, b=0); 0xFFFF value not known
+  Power             0x2B05  uint24, 0.1 W     (M=1, d=-1, b=0); 0xFFFFFE not valid, 0xFFFFFF not known
+  Energy            0x2AF2  uint24, 1 kWh     (M=1, d=0, b=0);  0xFFFFFF value not known
+  Energy 32         0x2BA8  uint32, 1 Wh      (M=1, d=0, b=0);  0xFFFFFFFE not valid, 0xFFFFFFFF not known
+Metrics are stored as voltage (V), current (A), power (W) and energy (kWh).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .base import DecodeError, Decoder, Sample, uuid16
+
+
+@dataclass(frozen=True)
+class _Characteristic:
+    metric: str
+    length: int
+    scale: float
+    no_value: frozenset[int]
+
+
+VOLTAGE = uuid16(0x2B18)
+ELECTRIC_CURRENT = uuid16(0x2AEE)
+POWER = uuid16(0x2B05)
+ENERGY = uuid16(0x2AF2)
+ENERGY_32 = uuid16(0x2BA8)
+
+_SPECS: dict[str, _Characteristic] = {
+    VOLTAGE: _Characteristic("voltage", 2, 1 / 64, frozenset({0xFFFF})),
+    ELECTRIC_CURRENT: _Characteristic("current", 2, 0.01, frozenset({0xFFFF})),
+    POWER: _Characteristic("power", 3, 0.1, frozenset({0xFFFFFE, 0xFFFFFF})),
+    ENERGY: _Characteristic("energy", 3, 1.0, frozenset({0xFFFFFF})),
+    ENERGY_32: _Characteristic("energy", 4, 0.001, frozenset({0xFFFFFFFE, 0xFFFFFFFF})),
+}
+
+
+class SigEnergyDecoder(Decoder):
+    profile = "sig_energy"
+    characteristics = tuple(_SPECS)
+    produces_motion = False
+
+    def decode(self, characteristic: str, data: bytes) -> list[Sample]:
+        spec = _SPECS.get(characteristic.lower())
+        if spec is None:
+            raise DecodeError(f"characteristic {characteristic} is not an energy characteristic")
+        if len(data) != spec.length:
+            raise DecodeError(f"{spec.metric} is {spec.length} bytes, got {len(data)}")
+        raw = int.from_bytes(data, "little")
+        if raw in spec.no_value:
+            return []
+        return [Sample(metrics={spec.metric: raw * spec.scale})]

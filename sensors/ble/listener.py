@@ -1,0 +1,523 @@
+"""The BLE gateway core: scanner with watchdog, one supervisor per sensor, a bounded queue and a writer.
+
+Pure asyncio over bleak + bleak-retry-connector; everything outside (the sensor registry, the
+ingest function, the clock, bleak backends) is injected, so the real bleak code runs unchanged
+against real adapters and against the fake radio in `fake.py`.
+
+    radio ──notify (sync callback: timestamp, enqueue)──> bounded queue ──writer──> ingest(batch)
+              ▲                                     (drops the oldest when full)
+    supervisor per sensor: wait for advert → connect (lock + slots) → subscribe → serve → back off
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from bleak import BleakClient, BleakScanner
+from bleak.backends.characteristic import BleakGATTCharacteristic
+from bleak.backends.client import BaseBleakClient
+from bleak.backends.device import BLEDevice
+from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
+from bleak.exc import BleakError
+from bleak_retry_connector import establish_connection
+
+from .decoders import UnknownProfile, decoder_class
+from .decoders.battery import BATTERY_LEVEL
+from .errors import AdapterUnavailable, adapter_unavailable
+from .pipeline import Counters, SensorStream, Session, Target
+from .recording import Recorder
+
+logger = logging.getLogger(__name__)
+
+Registry = Callable[[], "Iterable[Target] | Awaitable[Iterable[Target]]"]
+Ingest = Callable[[list[dict]], Awaitable[None]]
+
+# Failures a BLE link can produce; any of them ends the session and leads to a backoff.
+LINK_ERRORS = (BleakError, TimeoutError, OSError, EOFError, AttributeError)
+
+
+@dataclass(frozen=True)
+class ListenerSettings:
+    scan_timeout: float = 10.0  # BLUETOOTH_SCAN_TIMEOUT: wait this long for a sensor's advert
+    reconnect_attempts: int = 3  # BLUETOOTH_RECONNECT_ATTEMPTS: establish_connection max_attempts
+    max_connections: int = 5  # BLUETOOTH_MAX_CONNECTIONS: simultaneous links on the adapter
+    stall_timeout: float = 30.0  # a connected sensor silent this long is dropped and reconnected
+    batch_size: int = 200  # hand readings to ingest in batches of N ...
+    batch_interval: float = 0.25  # ... or after T seconds, whichever comes first
+    queue_size: int = 10_000  # raw packets buffered between radio and writer
+    scanner_watchdog: float = 60.0  # restart the scanner after this long without any advert
+    backoff_base: float = 2.0
+    backoff_cap: float = 120.0
+    backoff_reset_after: float = 60.0  # a session this long resets the backoff
+    registry_interval: float = 30.0
+    battery_interval: float = 600.0
+    poll_interval: float = 5.0  # read-only characteristics (some energy meters) are polled
+    operation_timeout: float = 10.0  # GATT operations, unsubscribe and disconnect
+    log_interval: float = 60.0
+
+
+def backoff_delay(attempt: int, *, base: float, cap: float, rng: random.Random) -> float:
+    """Exponential backoff with "equal jitter": uniform in [ceiling/2, ceiling], ceiling capped."""
+    ceiling = min(cap, base * 2 ** min(attempt, 32))
+    return rng.uniform(ceiling / 2, ceiling)
+
+
+class ProfileMismatch(BleakError):
+    """The connected device exposes none of its profile's characteristics."""
+
+
+@dataclass(frozen=True)
+class _Packet:
+    session: Session
+    address: str
+    characteristic: str
+    host_time: float
+    data: bytes
+
+
+@dataclass(frozen=True)
+class _Connected:
+    session: Session
+    host_time: float
+
+
+_END = object()
+
+
+async def _wait_first(*events: asyncio.Event, timeout: float | None) -> None:
+    """Return when any event is set or the timeout passes."""
+    if any(event.is_set() for event in events):
+        return
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
+class _Supervisor:
+    def __init__(self, target: Target, stream: SensorStream) -> None:
+        self.target = target
+        self.stream = stream
+        self.stop = asyncio.Event()
+        self.advertised = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+        self.waiting_for_advert = False
+        self.last_packet = 0.0
+        self.last_backoff: float | None = None
+
+
+class BleListener:
+    def __init__(
+        self,
+        *,
+        registry: Registry,
+        ingest: Ingest,
+        settings: ListenerSettings | None = None,
+        clock: Callable[[], float] = time.time,
+        scanner_backend: type[BaseBleakScanner] | None = None,
+        client_backend: type[BaseBleakClient] | None = None,
+        recorder: Recorder | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings or ListenerSettings()
+        self.counters = Counters()
+        self._registry = registry
+        self._ingest = ingest
+        self._clock = clock
+        self._scanner_backend = scanner_backend
+        self._client_backend = client_backend
+        self._recorder = recorder
+        self._rng = rng or random.Random()
+        self._stop = asyncio.Event()
+        self._supervisors: dict[str, _Supervisor] = {}
+        self._by_address: dict[str, _Supervisor] = {}
+        self._seen: dict[str, tuple[BLEDevice, AdvertisementData]] = {}
+        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._accepting = True
+        self._scanner: BleakScanner | None = None
+        self._last_advert = 0.0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._connect_lock = asyncio.Lock()
+        self._slots = asyncio.Semaphore(self.settings.max_connections)
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def request_stop(self) -> None:
+        """Ask `run` to shut down cleanly; safe to call from a signal handler on the loop."""
+        self._stop.set()
+
+    @property
+    def targets(self) -> list[Target]:
+        return [supervisor.target for supervisor in self._supervisors.values()]
+
+    def backoff_of(self, sensor_id: str) -> float | None:
+        """The last backoff delay chosen for a sensor (None before its first backoff)."""
+        supervisor = self._supervisors.get(sensor_id)
+        return None if supervisor is None else supervisor.last_backoff
+
+    async def run(self) -> None:
+        """Listen until `request_stop`; raises AdapterUnavailable when there is no radio."""
+        self._loop = asyncio.get_running_loop()
+        await self._start_scanner()
+        writer = asyncio.create_task(self._writer(), name="ble-writer")
+        background = [
+            asyncio.create_task(self._watchdog(), name="ble-scanner-watchdog"),
+            asyncio.create_task(self._registry_loop(), name="ble-registry"),
+            asyncio.create_task(self._log_loop(), name="ble-log"),
+        ]
+        stop = asyncio.create_task(self._stop.wait())
+        try:
+            done, _ = await asyncio.wait([stop, *background], return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if task is not stop:
+                    task.result()  # a background task only ends by raising (AdapterUnavailable)
+        finally:
+            stop.cancel()
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
+            await self._shutdown(writer)
+
+    async def _shutdown(self, writer: asyncio.Task[None]) -> None:
+        await self._stop_scanner()
+        await asyncio.gather(*(self._retire(supervisor) for supervisor in list(self._supervisors.values())))
+        self._accepting = False
+        self._queue.put_nowait(_END)
+        await writer
+        logger.info("BLE listener stopped: %s", self.counters.log_line())
+
+    # ----------------------------------------------------------------- scanner
+
+    async def _start_scanner(self) -> None:
+        kwargs = {} if self._scanner_backend is None else {"backend": self._scanner_backend}
+        scanner = BleakScanner(detection_callback=self._on_advertisement, **kwargs)
+        try:
+            await scanner.start()
+        except Exception as error:
+            unavailable = adapter_unavailable(error)
+            if unavailable is not None:
+                raise unavailable from error
+            raise
+        self._scanner = scanner
+        self._last_advert = self._now()
+
+    async def _stop_scanner(self) -> None:
+        scanner, self._scanner = self._scanner, None
+        if scanner is not None:
+            await self._quietly(scanner.stop(), "stop the scanner")
+
+    def _on_advertisement(self, device: BLEDevice, advertisement: AdvertisementData) -> None:
+        self._last_advert = self._now()
+        supervisor = self._by_address.get(device.address.upper()) or self._match_by_service(advertisement)
+        if supervisor is None:
+            return
+        self._seen[supervisor.target.sensor_id] = (device, advertisement)
+        supervisor.advertised.set()
+
+    def _match_by_service(self, advertisement: AdvertisementData) -> _Supervisor | None:
+        # Only sensors registered without an address (e.g. macOS, where addresses are per-host UUIDs)
+        # are matched by the service UUID they advertise.
+        advertised = {uuid.lower() for uuid in advertisement.service_uuids}
+        for supervisor in self._supervisors.values():
+            target = supervisor.target
+            if not target.address and target.service_uuid and target.service_uuid.lower() in advertised:
+                return supervisor
+        return None
+
+    async def _watchdog(self) -> None:
+        period = self.settings.scanner_watchdog / 4
+        while True:
+            await asyncio.sleep(period)
+            # Connected peripherals stop advertising, so silence only matters while someone waits.
+            waiting = any(supervisor.waiting_for_advert for supervisor in self._supervisors.values())
+            silent_for = self._now() - self._last_advert
+            if waiting and silent_for > self.settings.scanner_watchdog:
+                logger.warning("no BLE advertisement for %.1f s: restarting the scanner", silent_for)
+                await self._stop_scanner()
+                await self._start_scanner()
+                self.counters.scanner_restarts += 1
+
+    # ----------------------------------------------------------------- registry
+
+    async def _registry_loop(self) -> None:
+        while True:
+            await self.refresh_registry()
+            await asyncio.sleep(self.settings.registry_interval)
+
+    async def refresh_registry(self) -> None:
+        """Start supervisors for new sensors, retire removed or changed ones."""
+        try:
+            result = self._registry()
+            targets = await result if inspect.isawaitable(result) else result
+            wanted = {target.sensor_id: target for target in self._valid(list(targets))}
+        except Exception:
+            logger.exception("could not read the sensor registry; keeping the current sensors")
+            return
+        retiring = [s for sid, s in self._supervisors.items() if wanted.get(sid) != s.target]
+        await asyncio.gather(*(self._retire(supervisor) for supervisor in retiring))
+        for sensor_id, target in wanted.items():
+            if sensor_id not in self._supervisors:
+                self._launch(target)
+
+    def _valid(self, targets: list[Target]) -> Iterable[Target]:
+        for target in targets:
+            try:
+                decoder_class(target.profile)
+            except UnknownProfile as error:
+                logger.error("sensor %s skipped: %s", target.sensor_id, error)
+                continue
+            yield Target(target.sensor_id, (target.address or "").upper(), target.profile, target.service_uuid)
+
+    def _launch(self, target: Target) -> None:
+        supervisor = _Supervisor(target, SensorStream(target, self.counters))
+        self._supervisors[target.sensor_id] = supervisor
+        if target.address:
+            self._by_address[target.address] = supervisor
+        supervisor.task = asyncio.create_task(self._supervise(supervisor), name=f"ble-{target.sensor_id}")
+        logger.info("listening for sensor %s (%s, %s)", target.sensor_id, target.address or target.service_uuid, target.profile)
+
+    async def _retire(self, supervisor: _Supervisor) -> None:
+        supervisor.stop.set()
+        task = supervisor.task
+        if task is not None:
+            grace = 3 * self.settings.operation_timeout
+            try:
+                await asyncio.wait_for(asyncio.shield(task), grace)
+            except TimeoutError:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+            except Exception:
+                logger.exception("supervisor of %s failed", supervisor.target.sensor_id)
+        target = supervisor.target
+        if self._supervisors.get(target.sensor_id) is supervisor:
+            del self._supervisors[target.sensor_id]
+        if self._by_address.get(target.address) is supervisor:
+            del self._by_address[target.address]
+        self._seen.pop(target.sensor_id, None)
+
+    # ----------------------------------------------------------------- supervisor
+
+    async def _supervise(self, supervisor: _Supervisor) -> None:
+        settings = self.settings
+        target = supervisor.target
+        attempt = 0
+        tried_before = False
+        while not supervisor.stop.is_set() and not self._stop.is_set():
+            found = await self._wait_for_advert(supervisor)
+            if supervisor.stop.is_set():
+                break
+            if found is None:
+                logger.info("sensor %s (%s) not seen within %.1f s", target.sensor_id, target.address, settings.scan_timeout)
+            else:
+                if tried_before:
+                    self.counters.reconnects += 1
+                tried_before = True
+                started = self._now()
+                try:
+                    await self._connect_and_serve(supervisor, *found)
+                except LINK_ERRORS as error:
+                    logger.warning("sensor %s: %s", target.sensor_id, error)
+                except Exception:
+                    logger.exception("sensor %s: unexpected failure", target.sensor_id)
+                if self._now() - started >= settings.backoff_reset_after:
+                    attempt = 0
+            if supervisor.stop.is_set():
+                break
+            delay = backoff_delay(attempt, base=settings.backoff_base, cap=settings.backoff_cap, rng=self._rng)
+            attempt += 1
+            supervisor.last_backoff = delay
+            logger.debug("sensor %s: next attempt in %.2f s", target.sensor_id, delay)
+            await _wait_first(supervisor.stop, timeout=delay)
+
+    async def _wait_for_advert(self, supervisor: _Supervisor) -> tuple[BLEDevice, AdvertisementData] | None:
+        sensor_id = supervisor.target.sensor_id
+        supervisor.advertised.clear()
+        self._seen.pop(sensor_id, None)  # a fresh advert proves the device is there now
+        supervisor.waiting_for_advert = True
+        try:
+            await _wait_first(supervisor.advertised, supervisor.stop, timeout=self.settings.scan_timeout)
+        finally:
+            supervisor.waiting_for_advert = False
+        return self._seen.get(sensor_id)
+
+    async def _connect_and_serve(self, supervisor: _Supervisor, device: BLEDevice, advertisement: AdvertisementData) -> None:
+        target = supervisor.target
+        disconnected = asyncio.Event()
+        kwargs: dict[str, Any] = {} if self._client_backend is None else {"backend": self._client_backend}
+        async with self._slots:
+            async with self._connect_lock:
+                client = await establish_connection(
+                    BleakClient,
+                    device,
+                    target.sensor_id,
+                    disconnected_callback=lambda _client: disconnected.set(),
+                    max_attempts=self.settings.reconnect_attempts,
+                    ble_device_callback=lambda: self._seen.get(target.sensor_id, (device,))[0],
+                    **kwargs,
+                )
+            self.counters.connected += 1
+            subscribed: list[BleakGATTCharacteristic] = []
+            session = supervisor.stream.open_session(rssi=advertisement.rssi)
+            logger.info("sensor %s connected (rssi %s dBm)", target.sensor_id, advertisement.rssi)
+            try:
+                await self._serve(supervisor, client, session, disconnected, subscribed)
+            finally:
+                self.counters.connected -= 1
+                await self._teardown(client, session, subscribed)
+
+    async def _serve(
+        self,
+        supervisor: _Supervisor,
+        client: BleakClient,
+        session: Session,
+        disconnected: asyncio.Event,
+        subscribed: list[BleakGATTCharacteristic],
+    ) -> None:
+        settings = self.settings
+        timeout = settings.operation_timeout
+        self._put(_Connected(session, self._clock()))
+        services = client.services
+        battery = services.get_characteristic(BATTERY_LEVEL)
+        if battery is not None:
+            await self._read_battery(client, session, battery)
+        polled: list[BleakGATTCharacteristic] = []
+        on_notify = self._notify_callback(supervisor, session, client.address)
+        for uuid in session.decoder.characteristics:
+            characteristic = services.get_characteristic(uuid)
+            if characteristic is None:
+                continue
+            if {"notify", "indicate"} & set(characteristic.properties):
+                await asyncio.wait_for(client.start_notify(characteristic, on_notify), timeout)
+                subscribed.append(characteristic)
+            elif "read" in characteristic.properties:
+                polled.append(characteristic)
+        if not subscribed and not polled:
+            raise ProfileMismatch(f"device exposes none of the {session.decoder.profile} characteristics")
+        for uuid, payload in session.decoder.start_commands():
+            await asyncio.wait_for(client.write_gatt_char(uuid, payload, response=True), timeout)
+
+        now = self._now()
+        supervisor.last_packet = now
+        next_poll = now
+        next_battery = now + settings.battery_interval
+        while not supervisor.stop.is_set() and not self._stop.is_set():
+            if disconnected.is_set() or not client.is_connected:
+                logger.info("sensor %s disconnected", session.sensor_id)
+                return
+            now = self._now()
+            if now - supervisor.last_packet > settings.stall_timeout:
+                self.counters.stalls += 1
+                logger.warning("sensor %s silent for %.1f s: reconnecting", session.sensor_id, now - supervisor.last_packet)
+                return
+            if polled and now >= next_poll:
+                for characteristic in polled:
+                    await self._read(client, session, characteristic)
+                supervisor.last_packet = self._now()
+                next_poll = now + settings.poll_interval
+            if battery is not None and now >= next_battery:
+                await self._read_battery(client, session, battery)
+                next_battery = now + settings.battery_interval
+            deadlines = [supervisor.last_packet + settings.stall_timeout, next_battery]
+            if polled:
+                deadlines.append(next_poll)
+            await _wait_first(disconnected, supervisor.stop, self._stop, timeout=max(0.0, min(deadlines) - self._now()))
+
+    async def _read(self, client: BleakClient, session: Session, characteristic: BleakGATTCharacteristic) -> None:
+        data = await asyncio.wait_for(client.read_gatt_char(characteristic), self.settings.operation_timeout)
+        self._put(_Packet(session, client.address, characteristic.uuid, self._clock(), bytes(data)))
+
+    async def _read_battery(self, client: BleakClient, session: Session, battery: BleakGATTCharacteristic) -> None:
+        # Optional extra: a device that refuses the read still streams its data.
+        try:
+            await self._read(client, session, battery)
+        except LINK_ERRORS as error:
+            logger.debug("sensor %s: battery read failed: %r", session.sensor_id, error)
+
+    async def _teardown(self, client: BleakClient, session: Session, subscribed: list[BleakGATTCharacteristic]) -> None:
+        if client.is_connected:
+            for uuid, payload in session.decoder.stop_commands():
+                await self._quietly(client.write_gatt_char(uuid, payload, response=True), "stop the stream")
+            for characteristic in subscribed:
+                await self._quietly(client.stop_notify(characteristic), "unsubscribe")
+        await self._quietly(client.disconnect(), "disconnect")
+
+    async def _quietly(self, operation: Awaitable[Any], what: str) -> None:
+        try:
+            await asyncio.wait_for(operation, self.settings.operation_timeout)
+        except Exception as error:  # best effort while tearing down; the link may already be gone
+            logger.debug("could not %s: %r", what, error)
+
+    # ----------------------------------------------------------------- queue and writer
+
+    def _notify_callback(self, supervisor: _Supervisor, session: Session, address: str) -> Callable[[BleakGATTCharacteristic, bytearray], None]:
+        def on_notify(characteristic: BleakGATTCharacteristic, data: bytearray) -> None:
+            supervisor.last_packet = self._now()
+            self._put(_Packet(session, address, characteristic.uuid, self._clock(), bytes(data)))
+
+        return on_notify
+
+    def _put(self, item: _Packet | _Connected) -> None:
+        if not self._accepting:
+            self.counters.dropped += 1
+            return
+        if self._queue.qsize() >= self.settings.queue_size:
+            self._queue.get_nowait()
+            self.counters.dropped += 1
+        self._queue.put_nowait(item)
+
+    async def _writer(self) -> None:
+        batch: list[dict] = []
+        deadline = 0.0
+        while True:
+            timeout = max(0.0, deadline - self._now()) if batch else None
+            try:
+                item = await asyncio.wait_for(self._queue.get(), timeout)
+            except TimeoutError:
+                batch = await self._flush(batch)
+                continue
+            if item is _END:
+                await self._flush(batch)
+                return
+            if isinstance(item, _Connected):
+                if self._recorder is not None:
+                    self._recorder.connect(target=item.session.stream.target, host_time=item.host_time, rssi=item.session.rssi)
+                continue
+            if self._recorder is not None:
+                self._recorder.packet(address=item.address, characteristic=item.characteristic, host_time=item.host_time, data=item.data)
+            readings = item.session.process(item.characteristic, item.host_time, item.data)
+            if readings:
+                if not batch:
+                    deadline = self._now() + self.settings.batch_interval
+                batch.extend(readings)
+                if len(batch) >= self.settings.batch_size:
+                    batch = await self._flush(batch)
+
+    async def _flush(self, batch: list[dict]) -> list[dict]:
+        if batch:
+            try:
+                await self._ingest(batch)
+            except Exception:
+                self.counters.ingest_failures += 1
+                logger.exception("ingest rejected a batch of %d BLE readings", len(batch))
+        return []
+
+    async def _log_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.log_interval)
+            logger.info(self.counters.log_line())
+
+    def _now(self) -> float:
+        loop = self._loop or asyncio.get_running_loop()
+        return loop.time()
+
+
+__all__ = ["AdapterUnavailable", "BleListener", "ListenerSettings", "Target", "backoff_delay"]
