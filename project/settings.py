@@ -118,6 +118,8 @@ if DATABASE_IS_POSTGRES:
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so test servers in subprocesses (Daphne, Celery) share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
