@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from sensors.models import Sensor
+from sensors.models import Sensor, SensorStatus
 from sensors.tokens import device_token_hash
 from users.models import User
 
@@ -25,3 +25,9 @@ def sensor_get_by_token(*, token: str) -> Sensor | None:
 
 def sensor_ids_visible(*, user: User, sensor_ids: set[str]) -> set[str]:
     return set(sensor_list(user=user).filter(pk__in=sensor_ids).values_list("pk", flat=True))
+
+
+def ble_sensor_list() -> QuerySet[Sensor]:
+    """Sensors a BLE gateway listens to: not deactivated, with a BLE profile and a MAC address."""
+    return (Sensor.objects.exclude(status=SensorStatus.INACTIVE).exclude(ble_profile="")
+            .filter(mac_address__isnull=False).order_by("pk"))

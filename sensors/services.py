@@ -1,7 +1,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from sensors.models import Sensor, SensorStatus
+from sensors.models import BleProfile, DeviceType, Sensor, SensorStatus
 from sensors.tokens import device_token_generate, device_token_hash
 from users.models import User
 
@@ -48,3 +48,26 @@ def sensor_status_set(*, sensors, status: str) -> int:
 
 def sensor_delete(*, sensor: Sensor) -> None:
     sensor.delete()
+
+
+SIMULATED_BLE_PREFIX = "ble-sim-"
+
+
+@transaction.atomic
+def ble_simulated_sensors_ensure(*, owner: User, profiles: list[str]) -> list[Sensor]:
+    """Register one sensor per simulated BLE device (`ble_listen --fake N`), idempotently.
+
+    Device i gets MAC 02:5E:00:00:xx:xx (a locally administered address) and profiles[i];
+    a sensor already registered with that MAC is reused as it is.
+    """
+    sensors = []
+    for index, profile in enumerate(profiles):
+        mac = f"02:5E:00:00:{index // 256:02X}:{index % 256:02X}"
+        sensor = Sensor.objects.filter(mac_address=mac).first()
+        if sensor is None:
+            device_type = DeviceType.ENERGY_METER if profile == BleProfile.SIG_ENERGY else DeviceType.IMU
+            sensor, _token = sensor_create(owner=owner, id=f"{SIMULATED_BLE_PREFIX}{index + 1:03d}",
+                                           name=f"Simulated {BleProfile(profile).label} {index + 1}",
+                                           device_type=device_type, mac_address=mac, ble_profile=profile)
+        sensors.append(sensor)
+    return sensors

@@ -37,7 +37,8 @@ from .recording import Recorder
 logger = logging.getLogger(__name__)
 
 Registry = Callable[[], "Iterable[Target] | Awaitable[Iterable[Target]]"]
-Ingest = Callable[[list[dict]], Awaitable[None]]
+# Hands a batch of SPEC readings over; may return how many of them were rejected.
+Ingest = Callable[[list[dict]], Awaitable["int | None"]]
 
 # Failures a BLE link can produce; any of them ends the session and leads to a backoff.
 LINK_ERRORS = (BleakError, TimeoutError, OSError, EOFError, AttributeError)
@@ -504,10 +505,12 @@ class BleListener:
     async def _flush(self, batch: list[dict]) -> list[dict]:
         if batch:
             try:
-                await self._ingest(batch)
+                rejected = await self._ingest(batch)
             except Exception:
                 self.counters.ingest_failures += 1
-                logger.exception("ingest rejected a batch of %d BLE readings", len(batch))
+                logger.exception("ingest failed on a batch of %d BLE readings", len(batch))
+            else:
+                self.counters.rejected += rejected or 0
         return []
 
     async def _log_loop(self) -> None:

@@ -44,6 +44,7 @@ class Counters:
     stalls: int = 0
     scanner_restarts: int = 0
     ingest_failures: int = 0
+    rejected: int = 0
     gaps_by_sensor: Counter[str] = field(default_factory=Counter)
 
     def snapshot(self) -> dict[str, int]:
@@ -58,6 +59,7 @@ class Counters:
             "stalls": self.stalls,
             "scanner_restarts": self.scanner_restarts,
             "ingest_failures": self.ingest_failures,
+            "rejected": self.rejected,
         }
 
     def log_line(self) -> str:

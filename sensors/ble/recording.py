@@ -18,7 +18,7 @@ from typing import IO
 from .decoders import UnknownProfile
 from .pipeline import Counters, SensorStream, Session, Target
 
-Ingest = Callable[[list[dict]], Awaitable[None]]
+Ingest = Callable[[list[dict]], Awaitable["int | None"]]
 
 
 class RecordingError(ValueError):
@@ -114,10 +114,10 @@ async def replay(
             raise RecordingError(f"{path}:{line.number}: a packet needs characteristic, host_time and hex") from None
         batch.extend(session.process(characteristic, host_time, data))
         if len(batch) >= batch_size:
-            await ingest(batch)
+            counters.rejected += await ingest(batch) or 0
             batch = []
     if batch:
-        await ingest(batch)
+        counters.rejected += await ingest(batch) or 0
     return counters
 
 

@@ -1,0 +1,76 @@
+"""The thin Django layer of the BLE gateway: the sensor registry, the ingest call, the settings.
+
+Everything else in sensors/ble is framework-free; `ble_listen` wires these adapters in.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import close_old_connections, connection, connections
+
+from sensors.selectors import ble_sensor_list
+from telemetry.ingest import accept
+
+from .listener import ListenerSettings
+from .pipeline import Target
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "ble"
+
+
+def _connection_refresh() -> None:
+    # A long-running command must not reuse a connection the server dropped or that outlived
+    # CONN_MAX_AGE, as a request would not; but never close one inside a caller's transaction.
+    if not connection.in_atomic_block:
+        close_old_connections()
+
+
+def registry_targets() -> list[Target]:
+    """The registered sensors to listen to, read from the database."""
+    _connection_refresh()
+    return [
+        Target(sensor_id=sensor.pk, address=sensor.mac_address, profile=sensor.ble_profile)
+        for sensor in ble_sensor_list().only("pk", "mac_address", "ble_profile")
+    ]
+
+
+async def registry() -> list[Target]:
+    return await sync_to_async(registry_targets)()
+
+
+def readings_hand_over(readings: list[dict]) -> int:
+    """Give a batch to the one ingest function; returns how many readings it rejected."""
+    _connection_refresh()
+    result = accept(payload=readings, source=SOURCE)
+    if result.rejected:
+        first = result.rejected[0]
+        reading = readings[first["index"]]
+        logger.warning(
+            "ingest rejected %d of %d BLE readings; first: sensor %s %s",
+            len(result.rejected), len(readings), reading.get("sensor_id"), first["errors"],
+        )
+    return len(result.rejected)
+
+
+async def ingest(readings: list[dict]) -> int:
+    return await sync_to_async(readings_hand_over)(readings)
+
+
+async def connections_close() -> None:
+    """Close the database connections of the thread the adapters above ran in."""
+    await sync_to_async(connections.close_all)()
+
+
+def listener_settings(**overrides) -> ListenerSettings:
+    """Gateway settings from Django settings (BLUETOOTH_*), with explicit overrides on top."""
+    values = {
+        "scan_timeout": settings.BLUETOOTH_SCAN_TIMEOUT,
+        "reconnect_attempts": settings.BLUETOOTH_RECONNECT_ATTEMPTS,
+        "max_connections": settings.BLUETOOTH_MAX_CONNECTIONS,
+    }
+    values.update({name: value for name, value in overrides.items() if value is not None})
+    return ListenerSettings(**values)
