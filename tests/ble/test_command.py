@@ -104,7 +104,9 @@ def test_replay_of_a_missing_file_is_a_clear_error(db):
 
 
 def _manage(*arguments: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "manage.py", "ble_listen", *arguments], cwd=ROOT, env=server_env(),
+    # Eager writes: these tests are about the gateway process, not about a broker and its workers.
+    env = server_env(CELERY_TASK_ALWAYS_EAGER="1")
+    return subprocess.Popen([sys.executable, "manage.py", "ble_listen", *arguments], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
