@@ -1,0 +1,30 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test test-services migrate seed check-deploy clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+## make run: embedded mode (SQLite, in-memory channel layer, eager tasks), demo data, Daphne on 127.0.0.1:8000
+run: install
+	DEBUG=1 $(PY) manage.py migrate --no-input
+	DEBUG=1 $(PY) manage.py seed_demo --tokens-file var/demo-tokens.txt
+	@echo "Sensorium on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/docs)"
+	DEBUG=1 $(VENV)/bin/daphne -b $(HOST) -p $(PORT) project.asgi:application
+
+## make test: the whole suite; with DATABASE_URL/REDIS_URL/CELERY_BROKER_URL set it runs against those services
+test: install
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf var/test .pytest_cache

@@ -1,0 +1,130 @@
+"""One error shape for the whole API: {"error": "<one line>", "details": {field: [msg]}}."""
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Request body too large."
+    default_code = "payload_too_large"
+
+
+def error_body(message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": message, "details": details or {}}
+
+
+def _as_messages(value: Any) -> list[str]:
+    if isinstance(value, (list, tuple)):
+        flat: list[str] = []
+        for item in value:
+            flat.extend(_as_messages(item) if not isinstance(item, dict) else [str(item)])
+        return flat
+    return [str(value)]
+
+
+def _details_from(detail: Any) -> dict[str, Any]:
+    if isinstance(detail, dict):
+        return {
+            str(key): (_details_from(value) if isinstance(value, dict) else _as_messages(value))
+            for key, value in detail.items()
+        }
+    return {}
+
+
+def _summary(detail: Any, details: dict[str, Any], fallback: str) -> str:
+    if not isinstance(detail, (dict, list)):
+        return str(detail)
+    if isinstance(detail, list) and detail:
+        return str(detail[0])
+    if details:
+        field, messages = next(iter(details.items()))
+        first = messages[0] if isinstance(messages, list) and messages else "invalid"
+        if isinstance(messages, dict):
+            first = "invalid"
+        if field == "non_field_errors":
+            return str(first)
+        return f"{field}: {first}"
+    return fallback
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF exception handler that renders every error in the one shape."""
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge(str(exc) or PayloadTooLarge.default_detail)
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError(str(exc))
+
+    response = exception_handler(exc, context)
+    if response is None:
+        logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
+        return Response(
+            error_body("Internal server error."), status=status.HTTP_500_INTERNAL_SERVER_ERROR
+        )
+
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
+    details = _details_from(detail)
+    fallback = response.status_text if hasattr(response, "status_text") else "Request failed."
+    response.data = error_body(_summary(detail, details, fallback), details)
+    return response
+
+
+def json_error(message: str, status_code: int, details: dict | None = None) -> JsonResponse:
+    return JsonResponse(error_body(message, details), status=status_code)
+
+
+def not_found(request, exception: Exception | None = None):
+    if request.path.startswith("/api/"):
+        return json_error("Not found.", 404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return json_error("Internal server error.", 500)
+    from django.views.defaults import server_error as html_server_error
+
+    return html_server_error(request)
+
+
+def bad_request(request, exception: Exception | None = None):
+    if request.path.startswith("/api/"):
+        if isinstance(exception, RequestDataTooBig):
+            return json_error("Request body too large.", 413)
+        return json_error(str(exception) or "Bad request.", 400)
+    from django.views.defaults import bad_request as html_bad_request
+
+    return html_bad_request(request, exception)
+
+
+def permission_denied(request, exception: Exception | None = None):
+    if request.path.startswith("/api/"):
+        return json_error(str(exception) or "Permission denied.", 403)
+    from django.views.defaults import permission_denied as html_permission_denied
+
+    return html_permission_denied(request, exception)
+
+
+__all__ = [
+    "Http404",
+    "PayloadTooLarge",
+    "PermissionDenied",
+    "api_exception_handler",
+    "error_body",
+    "json_error",
+]

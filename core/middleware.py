@@ -1,0 +1,43 @@
+import time
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+
+from core.metrics import HTTP_LATENCY, HTTP_REQUESTS
+
+
+def _route_of(request) -> str:
+    match = getattr(request, "resolver_match", None)
+    # The route pattern, not the path, keeps label cardinality bounded.
+    return match.route if match and match.route else "unmatched"
+
+
+def _observe(request, response, started: float) -> None:
+    route = _route_of(request)
+    HTTP_LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+    HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+
+
+class RequestMetricsMiddleware:
+    """Counts requests and records their latency for /metrics."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request):
+        if iscoroutinefunction(self):
+            return self.__acall__(request)
+        started = time.perf_counter()
+        response = self.get_response(request)
+        _observe(request, response, started)
+        return response
+
+    async def __acall__(self, request):
+        started = time.perf_counter()
+        response = await self.get_response(request)
+        _observe(request, response, started)
+        return response

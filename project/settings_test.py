@@ -1,0 +1,15 @@
+"""Test settings: the production settings with plain HTTP and a fast password hasher.
+
+The suite runs on SQLite by default and on the services when DATABASE_URL, REDIS_URL
+and CELERY_BROKER_URL are set, exactly as the application reads them.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "t" * 50)
+os.environ.setdefault("SECURE_HTTPS", "0")
+os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "test"))
+
+from project.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core import views as core_views
+
+api_v1 = [
+    path("", include("users.urls")),
+    path("", include("sensors.urls")),
+    path("", include("telemetry.urls")),
+]
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("health", core_views.health, name="health"),
+    path("status", core_views.status, name="status"),
+    path("metrics", core_views.metrics, name="metrics"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.not_found"
+handler500 = "core.errors.server_error"

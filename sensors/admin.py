@@ -1,0 +1,40 @@
+from django.contrib import admin, messages
+
+from sensors.models import Sensor, SensorStatus
+from sensors.services import sensor_status_set, sensor_token_rotate
+
+
+@admin.register(Sensor)
+class SensorAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "device_type", "status", "owner", "mac_address", "battery_level",
+                    "signal_strength", "last_seen"]
+    list_filter = ["status", "device_type", "ble_profile"]
+    search_fields = ["id", "name", "mac_address", "owner__username"]
+    readonly_fields = ["created_at", "updated_at", "last_seen", "battery_level", "signal_strength",
+                       "token_rotated_at"]
+    autocomplete_fields = ["owner"]
+    actions = ["activate", "deactivate"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The id is the key readings are stored under; it is chosen once.
+        return [*self.readonly_fields, "id"] if obj is not None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            token = sensor_token_rotate(sensor=obj)
+            self.message_user(
+                request,
+                f"Device token for {obj.pk} (shown once, copy it to the device now): {token}",
+                messages.WARNING,
+            )
+
+    @admin.action(description="Activate selected sensors")
+    def activate(self, request, queryset):
+        count = sensor_status_set(sensors=queryset, status=SensorStatus.ACTIVE)
+        self.message_user(request, f"{count} sensor(s) activated.", messages.SUCCESS)
+
+    @admin.action(description="Deactivate selected sensors")
+    def deactivate(self, request, queryset):
+        count = sensor_status_set(sensors=queryset, status=SensorStatus.INACTIVE)
+        self.message_user(request, f"{count} sensor(s) deactivated.", messages.SUCCESS)

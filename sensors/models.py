@@ -1,0 +1,72 @@
+from django.conf import settings
+from django.db import models
+
+from sensors.validators import mac_address_normalise, validate_sensor_id
+
+
+class DeviceType(models.TextChoices):
+    IMU = "imu", "IMU (motion)"
+    ENERGY_METER = "energy_meter", "Energy meter"
+    EYE_TRACKER = "eye_tracker", "Eye tracker"
+    ENVIRONMENT = "environment", "Environment"
+    OTHER = "other", "Other"
+
+
+class SensorStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    INACTIVE = "inactive", "Inactive"
+    ERROR = "error", "Error"
+
+
+class BleProfile(models.TextChoices):
+    """Which decoder reads the device's notifications (sensors/ble/decoders)."""
+
+    NONE = "", "None (not a BLE device)"
+    THINGY52 = "thingy52", "Nordic Thingy:52"
+    WITMOTION_BWT901 = "witmotion_bwt901", "WitMotion BWT901BLE"
+    MOVESENSE_IMU6 = "movesense_imu6", "Movesense IMU6"
+    SENSORIUM_DIY = "sensorium_diy", "Sensorium DIY format"
+    SIG_ENERGY = "sig_energy", "Bluetooth SIG energy meter"
+
+
+class Sensor(models.Model):
+    id = models.CharField(primary_key=True, max_length=50, validators=[validate_sensor_id])
+    name = models.CharField(max_length=200)
+    device_type = models.CharField(max_length=32, choices=DeviceType.choices, default=DeviceType.IMU)
+    mac_address = models.CharField(
+        max_length=17, unique=True, null=True, blank=True, verbose_name="MAC address"
+    )
+    ble_profile = models.CharField(max_length=32, choices=BleProfile.choices, blank=True, default="")
+    status = models.CharField(
+        max_length=16, choices=SensorStatus.choices, default=SensorStatus.ACTIVE, db_index=True
+    )
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sensors")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_seen = models.DateTimeField(null=True, blank=True)
+    battery_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    signal_strength = models.SmallIntegerField(null=True, blank=True, help_text="dBm")
+    # SHA-256 of the device token; the token itself is shown once and never stored.
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    token_rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["owner", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.id} ({self.name})"
+
+    def clean(self) -> None:
+        if self.mac_address:
+            self.mac_address = mac_address_normalise(self.mac_address)
+        else:
+            self.mac_address = None
+
+    def save(self, *args, **kwargs):
+        # Normalise on every path (admin, services, shell) so uniqueness holds for any spelling.
+        if self.mac_address:
+            self.mac_address = mac_address_normalise(self.mac_address)
+        else:
+            self.mac_address = None
+        super().save(*args, **kwargs)

@@ -1,0 +1,27 @@
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from sensors.models import Sensor
+from sensors.tokens import device_token_hash
+from users.models import User
+
+
+def sensor_list(*, user: User) -> QuerySet[Sensor]:
+    """The sensors a user may see: their own, or every sensor for staff."""
+    sensors = Sensor.objects.select_related("owner")
+    return sensors if user.is_staff else sensors.filter(owner=user)
+
+
+def sensor_get(*, user: User, sensor_id: str) -> Sensor:
+    """A sensor the user may see, or Http404 (never 403: another user's id stays unknown)."""
+    return get_object_or_404(sensor_list(user=user), pk=sensor_id)
+
+
+def sensor_get_by_token(*, token: str) -> Sensor | None:
+    if not token:
+        return None
+    return Sensor.objects.filter(token_hash=device_token_hash(token)).first()
+
+
+def sensor_ids_visible(*, user: User, sensor_ids: set[str]) -> set[str]:
+    return set(sensor_list(user=user).filter(pk__in=sensor_ids).values_list("pk", flat=True))

@@ -1,0 +1,117 @@
+"""The one ingest function. HTTP, device WebSocket, BLE and the seed routes all call it.
+
+    accept → 1 validate (compiled schema, per-reading errors)
+           → 2 hot path: broadcast to viewers of each sensor (never waits for the database)
+           → 3 cold path: hand the batch durably to the writer (Celery broker, or written
+             in-process in the embedded setup)
+
+It returns only once step 3 is durable, so an acknowledgement to a device means the
+readings will be stored.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+from sensors.models import Sensor, SensorStatus
+from telemetry import live
+from telemetry.schema import readings_validate
+from users.models import User
+
+MAX_BATCH_READINGS = 10_000
+
+
+class BatchTooLarge(Exception):
+    pass
+
+
+class PayloadInvalid(Exception):
+    """The payload is not a reading, a list of readings or {"readings": [...]}."""
+
+
+@dataclass
+class IngestResult:
+    accepted: int
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"accepted": self.accepted, "rejected": self.rejected}
+
+
+def readings_unpack(payload: Any) -> list[Any]:
+    """A batch `{"readings": [...]}`, a bare array, or a single reading object."""
+    if isinstance(payload, dict) and "readings" in payload:
+        payload = payload["readings"]
+        if not isinstance(payload, list):
+            raise PayloadInvalid("`readings` must be an array of readings.")
+        return payload
+    if isinstance(payload, list):
+        return payload
+    if isinstance(payload, dict):
+        return [payload]
+    raise PayloadInvalid("Expected a reading object, an array of readings, or {\"readings\": [...]}.")
+
+
+def _sensors_allowed(sensor_ids: set[str], *, device: Sensor | None, user: User | None) -> dict[str, str | None]:
+    """For each sensor id: None if the caller may write to it, else the reason it may not."""
+    if device is not None:
+        return {sid: None if sid == device.pk else "A device token may only send its own sensor's readings."
+                for sid in sensor_ids}
+    sensors = Sensor.objects.filter(pk__in=sensor_ids)
+    if user is not None and not user.is_staff:
+        sensors = sensors.filter(owner=user)
+    statuses = dict(sensors.values_list("pk", "status"))
+    verdict: dict[str, str | None] = {}
+    for sid in sensor_ids:
+        if sid not in statuses:
+            verdict[sid] = "Unknown sensor."
+        elif statuses[sid] == SensorStatus.INACTIVE:
+            verdict[sid] = "Sensor is inactive; activate it to accept readings."
+        else:
+            verdict[sid] = None
+    return verdict
+
+
+def accept(*, payload: Any, source: str, device: Sensor | None = None, user: User | None = None) -> IngestResult:
+    """Validate, broadcast and durably hand over readings.
+
+    Exactly one of `device` (a device token's sensor) or `user` (a signed-in person)
+    names the caller; with neither, the caller is trusted in-process code (the BLE
+    gateway, the simulator) and any registered, active sensor is accepted.
+    """
+    items = readings_unpack(payload)
+    if len(items) > MAX_BATCH_READINGS:
+        raise BatchTooLarge(f"A batch holds at most {MAX_BATCH_READINGS} readings; got {len(items)}.")
+    if device is not None and device.status == SensorStatus.INACTIVE:
+        return IngestResult(accepted=0, rejected=[
+            {"index": i, "errors": {"sensor_id": ["Sensor is inactive; activate it to accept readings."]}}
+            for i in range(len(items))])
+
+    batch = readings_validate(items)
+    verdict = _sensors_allowed({sid for _, sid, _ in batch.accepted}, device=device, user=user)
+    refused = {sid for sid, reason in verdict.items() if reason}
+    if refused:
+        batch.rejected.extend(
+            {"index": index, "errors": {"sensor_id": [verdict[sid]]}}
+            for index, sid, _ in batch.accepted if sid in refused)
+        batch.accepted = [entry for entry in batch.accepted if entry[1] not in refused]
+        batch.imu = [row for row in batch.imu if row.sensor_id not in refused]
+        batch.metrics = [row for row in batch.metrics if row.sensor_id not in refused]
+        batch.rejected.sort(key=lambda entry: entry["index"])
+
+    if batch.accepted:
+        live.readings_broadcast(readings=[wire for _, _, wire in batch.accepted])
+        _cold_path_hand_over(batch=batch, source=source)
+    return IngestResult(accepted=len(batch.accepted), rejected=batch.rejected)
+
+
+def _cold_path_hand_over(*, batch, source: str) -> None:
+    from workers.tasks import readings_write_batch
+    from telemetry.services import batch_encode, readings_write
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        readings_write(imu=batch.imu, metrics=batch.metrics)
+        return
+    # Publishing with confirms: when delay() returns, the broker holds the batch.
+    readings_write_batch.delay(batch_encode(imu=batch.imu, metrics=batch.metrics, source=source))

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from telemetry import api
+
+urlpatterns = [
+    path("data/ingest", api.IngestApi.as_view(), name="data-ingest"),
+    path("store-data/", api.StoreDataApi.as_view(), name="store-data"),
+]

@@ -1,0 +1,86 @@
+import os
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from tests.factories import UserFactory, sensor_make
+
+PASSWORD = "correct-horse-battery"
+SERVICES = bool(os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL") and os.environ.get("CELERY_BROKER_URL"))
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("services") and not SERVICES:
+            item.add_marker(pytest.mark.skip(
+                reason="needs the real services: set DATABASE_URL, REDIS_URL and CELERY_BROKER_URL"))
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory(username="alice")
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory(username="bob")
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(username="staff", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+def jwt_client_for(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    return client
+
+
+@pytest.fixture
+def client_for():
+    """APIClient signed in with a real JWT for the given user."""
+    return jwt_client_for
+
+
+@pytest.fixture
+def alice_client(user):
+    return jwt_client_for(user)
+
+
+@pytest.fixture
+def bob_client(other_user):
+    return jwt_client_for(other_user)
+
+
+@pytest.fixture
+def device_client():
+    def make(token: str) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Device {token}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def make_sensor(db):
+    return sensor_make

@@ -1,0 +1,64 @@
+import math
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, permissions, status
+from rest_framework.generics import RetrieveUpdateAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from users.serializers import LogoutInputSerializer, ProfileSerializer, TokenPairOutputSerializer
+from users.services import profile_update, session_logout
+from users.throttling import LoginFailureThrottle
+
+
+class LoginApi(TokenObtainPairView):
+    """Exchange username and password for an access and a refresh JWT."""
+
+    @extend_schema(responses={200: TokenPairOutputSerializer, 401: OpenApiResponse(description="Wrong credentials"),
+                              429: OpenApiResponse(description="Too many failed attempts")})
+    def post(self, request, *args, **kwargs):
+        throttle = LoginFailureThrottle()
+        wait = throttle.blocked_for(request)
+        if wait is not None:
+            raise exceptions.Throttled(wait=math.ceil(wait), detail="Too many failed sign-in attempts. Try again later.")
+        try:
+            response = super().post(request, *args, **kwargs)
+        except exceptions.AuthenticationFailed as exc:
+            throttle.failure_record(request)
+            raise exceptions.AuthenticationFailed("Wrong username or password.") from exc
+        throttle.reset(request)
+        return response
+
+
+class RefreshApi(TokenRefreshView):
+    """Exchange a refresh JWT for a new access token (and a rotated refresh token)."""
+
+
+class LogoutApi(APIView):
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=LogoutInputSerializer, responses={205: None})
+    def post(self, request):
+        serializer = LogoutInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        header = request.headers.get("Authorization", "")
+        access = header.split(" ", 1)[1].strip() if header.startswith("Bearer ") else None
+        try:
+            session_logout(refresh_token=serializer.validated_data["refresh"], access_token=access)
+        except TokenError as exc:
+            raise exceptions.ValidationError({"refresh": [str(exc)]}) from exc
+        return Response(status=status.HTTP_205_RESET_CONTENT)
+
+
+class ProfileApi(RetrieveUpdateAPIView):
+    serializer_class = ProfileSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_object(self):
+        return self.request.user.profile
+
+    def perform_update(self, serializer):
+        profile_update(profile=serializer.instance, **serializer.validated_data)
