@@ -8,6 +8,9 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "t" * 50)
 os.environ.setdefault("SECURE_HTTPS", "0")
+# In-process tests write eagerly; tests that start real workers switch the process to the
+# broker with the `broker_mode` fixture, and the subprocesses they start use it too.
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
 os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "test"))
 
 from project.settings import *  # noqa: E402,F403

@@ -12,8 +12,6 @@ readings will be stored.
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-
 from sensors.models import Sensor, SensorStatus
 from telemetry import live
 from telemetry.schema import readings_validate
@@ -107,10 +105,11 @@ def accept(*, payload: Any, source: str, device: Sensor | None = None, user: Use
 
 
 def _cold_path_hand_over(*, batch, source: str) -> None:
-    from workers.tasks import readings_write_batch
+    from project.celery import app as celery_app
     from telemetry.services import batch_encode, readings_write
+    from workers.tasks import readings_write_batch
 
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    if celery_app.conf.task_always_eager:
         readings_write(imu=batch.imu, metrics=batch.metrics)
         return
     # Publishing with confirms: when delay() returns, the broker holds the batch.

@@ -84,3 +84,16 @@ def device_client():
 @pytest.fixture
 def make_sensor(db):
     return sensor_make
+
+
+@pytest.fixture
+def broker_mode(settings):
+    """Publish tasks to the real broker from this process (for tests with real workers)."""
+    from project.celery import app as celery_app
+
+    if not settings.CELERY_BROKER_URL:
+        pytest.skip("needs CELERY_BROKER_URL: this test proves behaviour across a real broker")
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    celery_app.conf.task_always_eager = False
+    yield celery_app
+    celery_app.conf.task_always_eager = True

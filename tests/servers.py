@@ -41,7 +41,7 @@ def test_database_url() -> str:
 def server_env(**overrides: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(DJANGO_SETTINGS_MODULE="project.settings_test", DATABASE_URL=test_database_url(),
-               PYTHONUNBUFFERED="1")
+               PYTHONUNBUFFERED="1", CELERY_TASK_ALWAYS_EAGER="0" if settings.CELERY_BROKER_URL else "1")
     env.update(overrides)
     return env
 
