@@ -67,6 +67,11 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         )
     elif isinstance(exc, SuspiciousOperation):
         exc = exceptions.ParseError(str(exc))
+    elif isinstance(exc, Http404):
+        # DRF would turn these into {"detail": ...} bodies; keep the one shape instead.
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
 
     response = exception_handler(exc, context)
     if response is None:

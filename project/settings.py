@@ -219,6 +219,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "SensorStatusEnum": "sensors.models.SensorStatus",
+        "ProductStatusEnum": "products.models.ProductStatus",
+        "ProductEventSourceEnum": "products.models.ProductEventSource",
+        "ProductCommandSourceEnum": "products.serializers.COMMAND_SOURCES",
+    },
 }
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])

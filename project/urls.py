@@ -4,11 +4,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import views as core_views
+from products.urls import pages as product_pages
 
 api_v1 = [
     path("", include("users.urls")),
     path("", include("sensors.urls")),
     path("", include("telemetry.urls")),
+    path("", include("products.urls")),
 ]
 
 urlpatterns = [
@@ -17,6 +19,7 @@ urlpatterns = [
     path("status", core_views.status, name="status"),
     path("metrics", core_views.metrics, name="metrics"),
     path("api/v1/", include(api_v1)),
+    path("products/", include((product_pages, "products"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
