@@ -174,6 +174,9 @@ CELERY_TASK_PUBLISH_RETRY = True
 # the broker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "confirm_publish": True}
 CELERY_TIMEZONE = "UTC"
+# Each area adds its own routes and schedules in its section at the end of this file
+# with CELERY_TASK_ROUTES.update(...) / CELERY_BEAT_SCHEDULE.update(...).
+CELERY_TASK_ROUTES: dict = {}
 CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- REST API ----------------------------------------------------------------------
