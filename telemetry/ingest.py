@@ -96,6 +96,7 @@ def accept(*, payload: Any, source: str, device: Sensor | None = None, user: Use
         batch.accepted = [entry for entry in batch.accepted if entry[1] not in refused]
         batch.imu = [row for row in batch.imu if row.sensor_id not in refused]
         batch.metrics = [row for row in batch.metrics if row.sensor_id not in refused]
+        batch.blinks = [row for row in batch.blinks if row.sensor_id not in refused]
         batch.rejected.sort(key=lambda entry: entry["index"])
 
     if batch.accepted:
@@ -110,7 +111,8 @@ def _cold_path_hand_over(*, batch, source: str) -> None:
     from workers.tasks import readings_write_batch
 
     if celery_app.conf.task_always_eager:
-        readings_write(imu=batch.imu, metrics=batch.metrics)
+        readings_write(imu=batch.imu, metrics=batch.metrics, blinks=batch.blinks)
         return
     # Publishing with confirms: when delay() returns, the broker holds the batch.
-    readings_write_batch.delay(batch_encode(imu=batch.imu, metrics=batch.metrics, source=source))
+    readings_write_batch.delay(batch_encode(imu=batch.imu, metrics=batch.metrics, blinks=batch.blinks,
+                                            source=source))

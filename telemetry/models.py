@@ -39,3 +39,30 @@ class MetricReading(models.Model):
     class Meta:
         db_table = "telemetry_metric_reading"
         indexes = [models.Index(fields=["sensor", "name", "timestamp"], name="metric_sensor_name_time")]
+
+
+class BlinkRecord(models.Model):
+    """One interval of an eye tracker's blink counting, as the desktop client recorded it.
+
+    The client generates `client_id` when it records the interval, so re-sending a record
+    after an offline spell or a timed-out sync never stores it twice. `user` is the
+    tracker's owner when the record was stored: wellness data stays with the person.
+    """
+
+    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="blink_records")
+    user = models.ForeignKey("users.User", on_delete=models.CASCADE, related_name="blink_records")
+    client_id = models.UUIDField()
+    timestamp = models.DateTimeField()
+    blink_count = models.PositiveIntegerField()
+    interval_s = models.FloatField(help_text="Seconds of tracking this count covers")
+    extras = models.JSONField(default=dict, blank=True, help_text="Optional client fields (screen_time_s, session_id…)")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "telemetry_blink_record"
+        constraints = [models.UniqueConstraint(fields=["sensor", "client_id"], name="blink_unique_client_id_per_sensor")]
+        indexes = [models.Index(fields=["user", "timestamp"], name="blink_user_time"),
+                   models.Index(fields=["sensor", "timestamp"], name="blink_sensor_time")]
+
+    def __str__(self) -> str:
+        return f"{self.sensor_id} {self.timestamp:%Y-%m-%d %H:%M} ({self.blink_count} blinks)"

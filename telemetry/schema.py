@@ -7,13 +7,14 @@ rejection report, so one bad reading never sinks its batch.
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import msgspec
 
 from sensors.validators import SENSOR_ID_PATTERN
+from telemetry.blink.wire import BlinkIn, BlinkRow, blink_check, blink_row, blink_wire
 
 MAX_FUTURE = timedelta(minutes=5)
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -34,6 +35,7 @@ class ReadingIn(msgspec.Struct):
     battery_level: int | None = None
     signal_strength: int | None = None
     metrics: dict[str, float] | None = None
+    blink: BlinkIn | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,7 @@ class ValidatedBatch:
     # index in the request -> (sensor_id, wire dict) of every accepted reading
     accepted: list[tuple[int, str, dict[str, Any]]]
     rejected: list[dict[str, Any]]
+    blinks: list[BlinkRow] = field(default_factory=list)
 
 
 def _field_path(message: str) -> tuple[str, str]:
@@ -103,7 +106,11 @@ def _reading_check(reading: ReadingIn, now: datetime) -> tuple[dict[str, list[st
     if problem:
         errors["timestamp"] = [problem]
     has_motion = reading.acceleration is not None or reading.gyroscope is not None
-    if has_motion and reading.metrics:
+    if reading.blink is not None:
+        if has_motion or reading.metrics:
+            errors["reading"] = ["A blink reading carries no motion vectors or metrics."]
+        errors.update({f"blink.{name}": problems for name, problems in blink_check(reading.blink).items()})
+    elif has_motion and reading.metrics:
         errors["reading"] = ["Send either acceleration/gyroscope or metrics in one reading, not both."]
     elif has_motion:
         for field in ("acceleration", "gyroscope"):
@@ -155,7 +162,11 @@ def readings_validate(items: list[Any], *, now: datetime | None = None) -> Valid
             batch.rejected.append({"index": index, "errors": errors})
             continue
         wire: dict[str, Any] = {"sensor_id": reading.sensor_id, "timestamp": timestamp_format(moment)}
-        if reading.metrics:
+        if reading.blink is not None:
+            row = blink_row(reading.sensor_id, moment, reading.blink)
+            batch.blinks.append(row)
+            wire["blink"] = blink_wire(row)
+        elif reading.metrics:
             wire["metrics"] = dict(reading.metrics)
             batch.metrics.extend(
                 MetricRow(reading.sensor_id, moment, name, float(value)) for name, value in reading.metrics.items()

@@ -17,6 +17,6 @@ from django.db import DatabaseError
 def readings_write_batch(self, batch: dict) -> dict:
     from telemetry.services import batch_decode, readings_write
 
-    imu, metrics = batch_decode(batch)
-    readings_write(imu=imu, metrics=metrics)
-    return {"imu": len(imu), "metrics": len(metrics)}
+    imu, metrics, blinks = batch_decode(batch)
+    readings_write(imu=imu, metrics=metrics, blinks=blinks)
+    return {"imu": len(imu), "metrics": len(metrics), "blinks": len(blinks)}

@@ -1,0 +1,1 @@
+"""Wellness at Work: blink records from desktop eye trackers (track, offline sync, stats)."""

@@ -1,0 +1,131 @@
+"""Thin views for the eye tracker: POST /blink/track, POST /blink/sync, GET /blink/stats."""
+
+import zoneinfo
+from datetime import datetime, time, timedelta, timezone
+
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.errors import PayloadTooLarge, error_body
+from telemetry.api import json_body
+from telemetry.blink import selectors, services
+from telemetry.blink.serializers import (BlinkRecordSerializer, BlinkStatsSerializer, SyncRequestSerializer,
+                                         SyncResultSerializer)
+from telemetry.schema import timestamp_format
+
+DEFAULT_SPAN = {"hour": timedelta(days=1), "day": timedelta(days=30)}
+MAX_BUCKETS = 2_000
+
+
+def _sync_body(result: services.SyncResult) -> dict:
+    return {"sensor_id": result.sensor.pk,
+            "created": result.count("created"), "duplicates": result.count("duplicate"),
+            "rejected": result.count("rejected"),
+            "cursor": timestamp_format(result.cursor) if result.cursor else None,
+            "results": [outcome.as_dict() for outcome in result.outcomes]}
+
+
+class BlinkTrackApi(APIView):
+    """One record from the signed-in user's eye tracker (registered on first use).
+
+    201 when stored, 200 when its client_id was stored before (nothing changes), 422 with
+    the offending fields when it is invalid.
+    """
+
+    @extend_schema(request=BlinkRecordSerializer, responses={200: SyncResultSerializer, 201: SyncResultSerializer})
+    def post(self, request):
+        record = json_body(request)
+        if not isinstance(record, dict):
+            raise exceptions.ValidationError({"record": ["Send one blink record as a JSON object."]})
+        result = services.blink_records_sync(user=request.user, records=[record], source="blink-track")
+        outcome = result.outcomes[0]
+        body = _sync_body(result)
+        if outcome.outcome == "rejected":
+            field, problems = next(iter(outcome.errors.items()))
+            body.update(error_body(f"{field}: {problems[0]}", outcome.errors))
+            return Response(body, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
+        return Response(body, status=status.HTTP_201_CREATED if outcome.outcome == "created" else status.HTTP_200_OK)
+
+
+class BlinkSyncApi(APIView):
+    """A batch of records queued offline, `{"records": [...]}` (at most 5,000).
+
+    Every record gets an outcome (created, duplicate, rejected with reasons), so a client
+    can retry a sync that timed out: nothing is stored twice. `cursor` is the newest
+    timestamp the server has stored for the tracker.
+    """
+
+    @extend_schema(request=SyncRequestSerializer, responses={200: SyncResultSerializer})
+    def post(self, request):
+        payload = json_body(request)
+        records = payload.get("records") if isinstance(payload, dict) else None
+        if not isinstance(records, list):
+            raise exceptions.ValidationError({"records": ['Send {"records": [...]}, an array of blink records.']})
+        try:
+            result = services.blink_records_sync(user=request.user, records=records)
+        except services.TooManyRecords as exc:
+            raise PayloadTooLarge(str(exc)) from exc
+        return Response(_sync_body(result))
+
+
+def _moment(request, name: str, tz: zoneinfo.ZoneInfo) -> datetime | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    day = parse_date(raw) if len(raw) == 10 else None
+    if day is not None:
+        return datetime.combine(day, time.min, tzinfo=tz)
+    try:
+        moment = parse_datetime(raw.replace(" ", "+"))  # an unescaped "+01:00" arrives as " 01:00"
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise exceptions.ValidationError({name: ["Use an ISO 8601 date (2026-11-30) or time with a zone."]})
+    if moment.tzinfo is None:
+        raise exceptions.ValidationError({name: ["Time has no zone; add Z or an offset."]})
+    return moment
+
+
+class BlinkStatsApi(APIView):
+    """Blinks per minute and tracked time per hour or day, the signed-in user's data only.
+
+    `from`/`to` are ISO 8601 times with a zone or plain dates (midnight in `tz`); `tz`
+    (an IANA name) defaults to the user's profile time zone and sets where days begin.
+    Defaults: the last day for `bucket=hour`, the last 30 days for `bucket=day`.
+    """
+
+    @extend_schema(parameters=[
+        OpenApiParameter("from", str, description="ISO 8601 time with zone, or a date"),
+        OpenApiParameter("to", str, description="ISO 8601 time with zone, or a date (exclusive)"),
+        OpenApiParameter("bucket", str, enum=["hour", "day"], description="default hour"),
+        OpenApiParameter("tz", str, description="IANA time zone; default: the profile's"),
+    ], responses={200: BlinkStatsSerializer})
+    def get(self, request):
+        bucket = request.query_params.get("bucket", "hour")
+        if bucket not in selectors.BUCKETS:
+            raise exceptions.ValidationError({"bucket": ["Use hour or day."]})
+        profile = getattr(request.user, "profile", None)
+        tz_name = request.query_params.get("tz") or getattr(profile, "timezone", "") or "UTC"
+        try:
+            tz = zoneinfo.ZoneInfo(tz_name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise exceptions.ValidationError({"tz": [f"Unknown time zone {tz_name!r}; use an IANA name."]}) from None
+        end = _moment(request, "to", tz) or datetime.now(timezone.utc)
+        start = _moment(request, "from", tz) or end - DEFAULT_SPAN[bucket]
+        if start >= end:
+            raise exceptions.ValidationError({"from": ["Must be before `to`."]})
+        width = timedelta(hours=1) if bucket == "hour" else timedelta(days=1)
+        if (end - start) / width > MAX_BUCKETS:
+            raise exceptions.ValidationError({"from": [f"At most {MAX_BUCKETS} {bucket}s per request."]})
+        buckets = selectors.blink_stats(user=request.user, start=start, end=end, bucket=bucket, tz=tz)
+        total_blinks = sum(b["blinks"] for b in buckets)
+        total_s = sum(b["tracked_s"] for b in buckets)
+        return Response({
+            "from": start.isoformat(), "to": end.isoformat(), "bucket": bucket, "tz": tz_name,
+            "buckets": [{**b, "start": b["start"].isoformat()} for b in buckets],
+            "total": {"blinks": total_blinks, "tracked_s": round(total_s, 3),
+                      "blinks_per_min": round(total_blinks * 60 / total_s, 2) if total_s else None},
+        })
