@@ -50,6 +50,19 @@ def sensor_delete(*, sensor: Sensor) -> None:
     sensor.delete()
 
 
+def sensor_link_state_update(*, sensor_id: str, battery_level: int | None = None,
+                             signal_strength: int | None = None) -> None:
+    """Record the battery and signal strength a BLE gateway saw for a sensor.
+
+    Motion readings carry both and the cold path stores them on the sensor; a metric-only
+    device (an energy meter) has no reading column for them, so the gateway records them here.
+    """
+    changes = {name: value for name, value in
+               (("battery_level", battery_level), ("signal_strength", signal_strength)) if value is not None}
+    if changes:
+        Sensor.objects.filter(pk=sensor_id).update(**changes)
+
+
 SIMULATED_BLE_PREFIX = "ble-sim-"
 
 
