@@ -291,6 +291,8 @@ def retention_apply(*, now: datetime | None = None) -> list[str]:
                     cursor.execute(f"ALTER TABLE {layout.table} DETACH PARTITION {name}")
                     cursor.execute(f"DROP TABLE {name}")
                     dropped.append(name)
+            # Stragglers outside every partition's range wait in the default partition.
+            cursor.execute(f"DELETE FROM {layout.table}_default WHERE timestamp < %s", [cutoff])
     if dropped:
         logger.info("Retention dropped partitions %s", ", ".join(dropped))
     return dropped
