@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('sensors', '0001_initial'),
-        ('telemetry', '0001_initial'),
+        ('telemetry', '0002_time_partitioned_storage'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
