@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "sensors",
     "telemetry",
     "products",
+    "dashboards",
     "workers",
 ]
 
@@ -89,7 +90,7 @@ TEMPLATES = [
 AUTH_USER_MODEL = "users.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = None  # LogoutView then shows registration/logged_out.html
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
