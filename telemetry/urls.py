@@ -6,4 +6,7 @@ urlpatterns = [
     path("data/ingest", api.IngestApi.as_view(), name="data-ingest"),
     path("store-data/", api.StoreDataApi.as_view(), name="store-data"),
     path("blink/", include("telemetry.blink.urls")),
+    path("data/latest/<str:sensor_id>", api.LatestReadingApi.as_view(), name="data-latest"),
+    path("data/<str:sensor_id>", api.ReadingsApi.as_view(), name="data-readings"),
+    path("retrieve-data/<str:device_id>", api.RetrieveDataApi.as_view(), name="retrieve-data"),
 ]
