@@ -121,8 +121,9 @@ def daphne_server(port: int | None = None, **env: str):
 
 
 @contextmanager
-def celery_worker(*, queues: str = "celery", concurrency: int = 1, pool: str = "prefork", **env: str):
+def celery_worker(*, queues: str = "", concurrency: int = 1, pool: str = "prefork", **env: str):
     log = _log_path("celery")
+    queues = queues or settings.CELERY_TASK_DEFAULT_QUEUE
     with log.open("w") as out:
         process = subprocess.Popen(
             [str(BIN / "celery"), "-A", "project", "worker", "-l", "info", "-Q", queues,
