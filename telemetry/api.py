@@ -36,6 +36,12 @@ def json_body(request) -> object:
             raise exceptions.ParseError(f"Malformed JSON: {exc}") from exc
 
 
+class StorageUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "Storage is unavailable; retry later."
+    default_code = "storage_unavailable"
+
+
 class IngestApi(APIView):
     """Accept one reading, an array, or {"readings": [...]} (at most 10,000 or 4 MB).
 
@@ -51,7 +57,8 @@ class IngestApi(APIView):
     @extend_schema(
         request=ReadingBatchSerializer,
         responses={202: IngestResultSerializer, 413: OpenApiResponse(description="Too many readings or too large"),
-                   422: IngestResultSerializer},
+                   422: IngestResultSerializer,
+                   503: OpenApiResponse(description="Broker or database down: nothing was accepted, retry")},
         examples=[OpenApiExample("One reading", value=READING_EXAMPLE),
                   OpenApiExample("A batch", value={"readings": [READING_EXAMPLE]})],
     )
@@ -68,6 +75,8 @@ class IngestApi(APIView):
             raise PayloadTooLarge(str(exc)) from exc
         except ingest.PayloadInvalid as exc:
             raise exceptions.ValidationError({"readings": [str(exc)]}) from exc
+        except ingest.ColdPathUnavailable as exc:
+            raise StorageUnavailable(str(exc)) from exc
         if result.accepted == 0 and result.rejected:
             body = error_body("No reading was valid.", {"readings": ["Every reading was rejected."]})
             body.update(result.as_dict())

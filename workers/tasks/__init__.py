@@ -1,5 +1,6 @@
 """Celery tasks, one module per area; imported here so autodiscovery finds them all."""
 
+from workers.tasks.maintenance import partitions_ensure_task, retention_apply_task
 from workers.tasks.readings import readings_write_batch
 
-__all__ = ["readings_write_batch"]
+__all__ = ["partitions_ensure_task", "readings_write_batch", "retention_apply_task"]
