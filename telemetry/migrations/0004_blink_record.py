@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('sensors', '0001_initial'),
-        ('telemetry', '0002_time_partitioned_storage'),
+        ('telemetry', '0003_daily_totals'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
