@@ -13,11 +13,13 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# Read after .env so that a VAR_DIR set there is honoured.
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # --- Core -------------------------------------------------------------------------
 DEBUG = env.bool("DEBUG", default=False)
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RequestMetricsMiddleware",
+    "core.middleware.ApiTrailingSlashMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -280,6 +283,26 @@ BLUETOOTH_MAX_CONNECTIONS = env.int("BLUETOOTH_MAX_CONNECTIONS", default=5)
 # /metrics is open by default (Prometheus scrapes without credentials); set a token to
 # require `Authorization: Bearer <token>`.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# --- Telemetry storage and ingest ------------------------------------------------------
+# Readings are written by one task on its own queue: run workers with `-Q telemetry,celery`.
+CELERY_TASK_ROUTES.update({"workers.tasks.readings.readings_write_batch": {"queue": "telemetry"}})
+# Days of readings kept, per device type (a table keeps the longest of the types it holds).
+TELEMETRY_RETENTION_DAYS = {
+    "imu": env.int("TELEMETRY_RETENTION_IMU_DAYS", default=30),
+    "energy_meter": env.int("TELEMETRY_RETENTION_ENERGY_METER_DAYS", default=730),
+    "eye_tracker": env.int("TELEMETRY_RETENTION_EYE_TRACKER_DAYS", default=365),
+    "environment": env.int("TELEMETRY_RETENTION_ENVIRONMENT_DAYS", default=365),
+    "other": env.int("TELEMETRY_RETENTION_OTHER_DAYS", default=365),
+}
+TELEMETRY_PARTITIONS_AHEAD_DAYS = env.int("TELEMETRY_PARTITIONS_AHEAD_DAYS", default=7)
+TELEMETRY_COMPRESS_AFTER_DAYS = env.int("TELEMETRY_COMPRESS_AFTER_DAYS", default=7)
+CELERY_BEAT_SCHEDULE.update({
+    "telemetry-partitions-ensure": {"task": "workers.tasks.maintenance.partitions_ensure_task",
+                                    "schedule": timedelta(hours=1)},
+    "telemetry-retention-apply": {"task": "workers.tasks.maintenance.retention_apply_task",
+                                  "schedule": timedelta(hours=6)},
+})
 
 # --- BLE -------------------------------------------------------------------------------
 # bleak: the real adapter. fake: the simulated radio, on which the sensors with simulated MAC

@@ -11,7 +11,7 @@ EDITABLE_FIELDS = ("name", "device_type", "mac_address", "ble_profile", "status"
 
 
 @transaction.atomic
-def sensor_create(*, owner: User, id: str, name: str, device_type: str, mac_address: str | None = None,
+def sensor_create(*, owner: User, id: str, name: str, device_type: str = DeviceType.IMU, mac_address: str | None = None,
                   ble_profile: str = "", status: str = SensorStatus.ACTIVE) -> tuple[Sensor, str]:
     """Register a sensor and return it with its device token (the only time it is visible)."""
     token = device_token_generate()

@@ -121,7 +121,7 @@ def daphne_server(port: int | None = None, **env: str):
 
 
 @contextmanager
-def celery_worker(*, queues: str = "celery", concurrency: int = 1, pool: str = "prefork", **env: str):
+def celery_worker(*, queues: str = "telemetry,celery", concurrency: int = 1, pool: str = "prefork", **env: str):
     log = _log_path("celery")
     with log.open("w") as out:
         process = subprocess.Popen(

@@ -1,6 +1,7 @@
 """Celery tasks, one module per area; imported here so autodiscovery finds them all."""
 
 from workers.tasks.ble import collect_job_run
+from workers.tasks.maintenance import partitions_ensure_task, retention_apply_task
 from workers.tasks.readings import readings_write_batch
 
-__all__ = ["collect_job_run", "readings_write_batch"]
+__all__ = ["collect_job_run", "partitions_ensure_task", "readings_write_batch", "retention_apply_task"]
