@@ -122,6 +122,12 @@ def _worker() -> dict:
     return {"detail": f"{len(fresh)} worker(s) alive", "workers": {host: round(age, 1) for host, age in fresh.items()}}
 
 
+def _storage() -> dict:
+    from core.storage import buckets_check
+
+    return buckets_check()
+
+
 def dependencies_check() -> list[DependencyState]:
     return [
         _timed("database", _database),
@@ -129,6 +135,8 @@ def dependencies_check() -> list[DependencyState]:
         _timed("channel_layer", _channel_layer),
         _timed("broker", _broker),
         _timed("worker", _worker, required=False),
+        # Archival is not needed to serve: S3 being down degrades exports, not the API.
+        _timed("storage", _storage, required=False),
     ]
 
 

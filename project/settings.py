@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -340,3 +341,23 @@ if BLUETOOTH_BACKEND not in ("bleak", "fake"):
 BLUETOOTH_COLLECT_MAX_SECONDS = env.int("BLUETOOTH_COLLECT_MAX_SECONDS", default=300)
 # Collect jobs need the radio: run a worker with `-Q ble` on the gateway machine.
 CELERY_TASK_ROUTES.update({"workers.tasks.ble.collect_job_run": {"queue": "ble"}})
+
+# --- Wellness: S3 archival and exports --------------------------------------------------
+# Empty S3_ENDPOINT_URL means AWS; a bucket left empty turns that archival off (/status says so).
+S3_ENDPOINT_URL = env.str("S3_ENDPOINT_URL", default="")
+S3_REGION = env.str("S3_REGION", default="us-east-1")
+S3_ACCESS_KEY_ID = env.str("S3_ACCESS_KEY_ID", default="")
+S3_SECRET_ACCESS_KEY = env.str("S3_SECRET_ACCESS_KEY", default="")
+S3_BUCKET_DATA = env.str("S3_BUCKET_DATA", default="")
+S3_BUCKET_LOGS = env.str("S3_BUCKET_LOGS", default="")
+S3_TIMEOUT_S = env.float("S3_TIMEOUT_S", default=5.0)
+S3_PRESIGN_EXPIRES_S = env.int("S3_PRESIGN_EXPIRES_S", default=3600)
+# An upload that finds S3 unreachable is retried this many times, backing off from
+# S3_RETRY_BACKOFF_S (doubling, at most 10 minutes); then its job fails with the reason.
+S3_MAX_RETRIES = env.int("S3_MAX_RETRIES", default=5)
+S3_RETRY_BACKOFF_S = env.float("S3_RETRY_BACKOFF_S", default=10.0)
+CELERY_BEAT_SCHEDULE.update({
+    "wellness-blinks-export-daily": {"task": "workers.tasks.storage.blinks_export_daily",
+                                     "schedule": crontab(hour=0, minute=30)},
+    "wellness-logs-upload": {"task": "workers.tasks.storage.logs_upload", "schedule": timedelta(hours=1)},
+})

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from telemetry.models import BlinkRecord
+from telemetry.models import BlinkRecord, ExportJob
 
 
 @admin.register(BlinkRecord)
@@ -15,3 +15,17 @@ class BlinkRecordAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "sensor", "kind", "start", "end", "status", "rows", "attempts"]
+    list_filter = ["status", "kind"]
+    search_fields = ["user__username", "sensor__id", "key"]
+    date_hierarchy = "created_at"
+    list_select_related = ["user", "sensor"]
+    readonly_fields = ["id", "user", "sensor", "kind", "start", "end", "status", "bucket", "key", "rows", "size_bytes",
+                       "attempts", "error", "created_at", "started_at", "finished_at"]
+
+    def has_add_permission(self, request):
+        return False  # jobs are created through the API, which also queues them

@@ -1,3 +1,5 @@
+import uuid
+
 from django.db import models
 
 from sensors.models import Sensor
@@ -93,3 +95,53 @@ class RollupWatermark(models.Model):
 
     class Meta:
         db_table = "telemetry_rollup_watermark"
+
+
+class ExportKind(models.TextChoices):
+    IMU = "imu", "IMU readings"
+    METRIC = "metric", "Metric readings"
+    BLINK = "blink", "Blink records"
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ExportJob(models.Model):
+    """A CSV (gzip) export of one sensor's data over a time range, written to S3_BUCKET_DATA.
+
+    The object key is fixed when the job is created, so a retried or re-run job
+    overwrites its own object and never leaves a second one.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey("users.User", on_delete=models.CASCADE, related_name="export_jobs")
+    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="export_jobs")
+    kind = models.CharField(max_length=16, choices=ExportKind.choices)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=ExportStatus.choices, default=ExportStatus.PENDING, db_index=True)
+    bucket = models.CharField(max_length=255, blank=True)
+    key = models.CharField(max_length=1024, blank=True)
+    rows = models.PositiveIntegerField(null=True, blank=True)
+    size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "telemetry_export_job"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="export_user_created")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} export of {self.sensor_id} ({self.status})"
+
+    @property
+    def filename(self) -> str:
+        return f"{self.sensor_id}-{self.kind}-{self.start:%Y%m%dT%H%M}-{self.end:%Y%m%dT%H%M}.csv.gz"

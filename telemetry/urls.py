@@ -6,6 +6,7 @@ urlpatterns = [
     path("data/ingest", api.IngestApi.as_view(), name="data-ingest"),
     path("store-data/", api.StoreDataApi.as_view(), name="store-data"),
     path("blink/", include("telemetry.blink.urls")),
+    path("", include("telemetry.exports.urls")),
     path("data/latest/<str:sensor_id>", api.LatestReadingApi.as_view(), name="data-latest"),
     path("data/<str:sensor_id>", api.ReadingsApi.as_view(), name="data-readings"),
     path("data/<str:sensor_id>/daily", api.DailyTotalsApi.as_view(), name="data-daily"),

@@ -139,3 +139,27 @@ def celery_worker(*, queues: str = "", concurrency: int = 1, pool: str = "prefor
         yield worker
     finally:
         worker.stop()
+
+
+@contextmanager
+def moto_s3_server(port: int | None = None):
+    """moto in server mode: a real S3-compatible HTTP endpoint on loopback (any credentials)."""
+    port = port or free_port()
+    log = _log_path("moto")
+    with log.open("w") as out:
+        process = subprocess.Popen([str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+                                   cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    server = Server(process, log, port)
+
+    def listening() -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    try:
+        _wait_until(listening, 30, "moto_server", process, log)
+        yield server
+    finally:
+        server.stop()
