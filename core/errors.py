@@ -1,10 +1,12 @@
 """One error shape for the whole API: {"error": "<one line>", "details": {field: [msg]}}."""
 
 import logging
+import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -17,6 +19,38 @@ class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "Request body too large."
     default_code = "payload_too_large"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This conflicts with something already stored."
+    default_code = "conflict"
+
+
+# SQLite: "UNIQUE constraint failed: sensors_sensor.mac_address";
+# PostgreSQL: "... DETAIL:  Key (mac_address)=(AA:BB:...) already exists."
+_UNIQUE_FIELD_PATTERNS = (
+    re.compile(r"UNIQUE constraint failed: \w+\.(\w+)"),
+    re.compile(r"Key \((\w+)\)=\(.*\) already exists"),
+)
+
+
+def conflict_from_integrity_error(exc: IntegrityError) -> Conflict:
+    """A 409 naming the field when a concurrent write won a uniqueness race."""
+    text = str(exc)
+    for pattern in _UNIQUE_FIELD_PATTERNS:
+        match = pattern.search(text)
+        if match:
+            field = match.group(1)
+            return Conflict({field: [f"A record with this {field} already exists."]})
+    return Conflict()
+
+
+def _token_error_message(detail: Any) -> Any:
+    # simplejwt raises {"detail": msg, "code": ..., "messages": [...]}: only msg is for people.
+    if isinstance(detail, dict) and "detail" in detail and "code" in detail:
+        return detail["detail"]
+    return detail
 
 
 def error_body(message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -65,6 +99,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
+    elif isinstance(exc, IntegrityError):
+        exc = conflict_from_integrity_error(exc)
     elif isinstance(exc, SuspiciousOperation):
         exc = exceptions.ParseError(str(exc))
     elif isinstance(exc, Http404):
@@ -80,7 +116,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
             error_body("Internal server error."), status=status.HTTP_500_INTERNAL_SERVER_ERROR
         )
 
-    detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
+    detail = _token_error_message(exc.detail if isinstance(exc, exceptions.APIException) else response.data)
     details = _details_from(detail)
     fallback = response.status_text if hasattr(response, "status_text") else "Request failed."
     response.data = error_body(_summary(detail, details, fallback), details)
@@ -126,6 +162,7 @@ def permission_denied(request, exception: Exception | None = None):
 
 
 __all__ = [
+    "Conflict",
     "Http404",
     "PayloadTooLarge",
     "PermissionDenied",

@@ -2,7 +2,6 @@ import hmac
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -35,6 +34,3 @@ def metrics(request):
             return json_error("A valid metrics bearer token is required.", 401)
     return HttpResponse(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
 
-
-def home(request):
-    return render(request, "home.html")

@@ -13,11 +13,13 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# Read after .env so that a VAR_DIR set there is honoured.
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # --- Core -------------------------------------------------------------------------
 DEBUG = env.bool("DEBUG", default=False)
@@ -44,6 +46,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "corsheaders",
     "channels",
     "core",
@@ -51,11 +54,13 @@ INSTALLED_APPS = [
     "sensors",
     "telemetry",
     "products",
+    "dashboards",
     "workers",
 ]
 
 MIDDLEWARE = [
     "core.middleware.RequestMetricsMiddleware",
+    "core.middleware.ApiTrailingSlashMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -89,7 +94,7 @@ TEMPLATES = [
 AUTH_USER_MODEL = "users.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = None  # LogoutView then shows registration/logged_out.html
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -160,6 +165,8 @@ else:
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
+# Tasks without a route go here; workers consume it unless started with other `-Q` names.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None) or None
 CELERY_TASK_SERIALIZER = "json"
@@ -178,6 +185,11 @@ CELERY_TIMEZONE = "UTC"
 # with CELERY_TASK_ROUTES.update(...) / CELERY_BEAT_SCHEDULE.update(...).
 CELERY_TASK_ROUTES: dict = {}
 CELERY_BEAT_SCHEDULE: dict = {}
+# Each worker writes a heartbeat into the cache this often; /status calls a worker dead
+# after WORKER_HEARTBEAT_STALE_S without one.
+WORKER_HEARTBEAT_INTERVAL_S = env.float("WORKER_HEARTBEAT_INTERVAL_S", default=10.0)
+WORKER_HEARTBEAT_STALE_S = env.float("WORKER_HEARTBEAT_STALE_S", default=30.0)
+WORKER_HEARTBEAT_FORGET_S = 3600
 
 # --- REST API ----------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -222,6 +234,14 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI's files come from drf-spectacular-sidecar, so /docs works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.schema.error_responses_document",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "SensorStatusEnum": "sensors.models.SensorStatus",
         "ProductStatusEnum": "products.models.ProductStatus",
@@ -279,6 +299,37 @@ BLUETOOTH_MAX_CONNECTIONS = env.int("BLUETOOTH_MAX_CONNECTIONS", default=5)
 # /metrics is open by default (Prometheus scrapes without credentials); set a token to
 # require `Authorization: Bearer <token>`.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# --- Telemetry storage and ingest ------------------------------------------------------
+# Readings are written by one task on its own queue: run workers with `-Q telemetry,celery`.
+CELERY_TASK_ROUTES.update({"workers.tasks.readings.readings_write_batch": {"queue": "telemetry"}})
+# Days of readings kept, per device type (a table keeps the longest of the types it holds).
+TELEMETRY_RETENTION_DAYS = {
+    "imu": env.int("TELEMETRY_RETENTION_IMU_DAYS", default=30),
+    "energy_meter": env.int("TELEMETRY_RETENTION_ENERGY_METER_DAYS", default=730),
+    "eye_tracker": env.int("TELEMETRY_RETENTION_EYE_TRACKER_DAYS", default=365),
+    "environment": env.int("TELEMETRY_RETENTION_ENVIRONMENT_DAYS", default=365),
+    "other": env.int("TELEMETRY_RETENTION_OTHER_DAYS", default=365),
+}
+TELEMETRY_PARTITIONS_AHEAD_DAYS = env.int("TELEMETRY_PARTITIONS_AHEAD_DAYS", default=7)
+TELEMETRY_COMPRESS_AFTER_DAYS = env.int("TELEMETRY_COMPRESS_AFTER_DAYS", default=7)
+CELERY_BEAT_SCHEDULE.update({
+    "telemetry-partitions-ensure": {"task": "workers.tasks.maintenance.partitions_ensure_task",
+                                    "schedule": timedelta(hours=1)},
+    "telemetry-retention-apply": {"task": "workers.tasks.maintenance.retention_apply_task",
+                                  "schedule": timedelta(hours=6)},
+})
+
+# --- Telemetry queries and rollups ------------------------------------------------------
+# Metrics summed per day by the daily-totals rollup (GET /api/v1/data/{id}/daily); other
+# metrics are summed live from the readings.
+TELEMETRY_DAILY_TOTAL_METRICS = env.list("TELEMETRY_DAILY_TOTAL_METRICS", default=["energy_kwh"])
+# Each refresh rebuilds this many days before today, so readings arriving that late still count.
+TELEMETRY_DAILY_TOTAL_LOOKBACK_DAYS = env.int("TELEMETRY_DAILY_TOTAL_LOOKBACK_DAYS", default=2)
+CELERY_BEAT_SCHEDULE.update({
+    "telemetry-daily-totals-refresh": {"task": "workers.tasks.rollups.daily_totals_refresh_task",
+                                       "schedule": timedelta(minutes=15)},
+})
 
 # --- Live telemetry (device gateway, viewer streams, commands) -----------------------
 # Redis pub/sub carries group messages with one PUBLISH per frame instead of a write per

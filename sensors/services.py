@@ -12,7 +12,7 @@ EDITABLE_FIELDS = ("name", "device_type", "mac_address", "ble_profile", "status"
 
 
 @transaction.atomic
-def sensor_create(*, owner: User, id: str, name: str, device_type: str, mac_address: str | None = None,
+def sensor_create(*, owner: User, id: str, name: str, device_type: str = DeviceType.IMU, mac_address: str | None = None,
                   ble_profile: str = "", status: str = SensorStatus.ACTIVE) -> tuple[Sensor, str]:
     """Register a sensor and return it with its device token (the only time it is visible)."""
     token = device_token_generate()
@@ -62,6 +62,19 @@ def sensor_status_set(*, sensors, status: str) -> int:
 
 def sensor_delete(*, sensor: Sensor) -> None:
     sensor.delete()
+
+
+def sensor_link_state_update(*, sensor_id: str, battery_level: int | None = None,
+                             signal_strength: int | None = None) -> None:
+    """Record the battery and signal strength a BLE gateway saw for a sensor.
+
+    Motion readings carry both and the cold path stores them on the sensor; a metric-only
+    device (an energy meter) has no reading column for them, so the gateway records them here.
+    """
+    changes = {name: value for name, value in
+               (("battery_level", battery_level), ("signal_strength", signal_strength)) if value is not None}
+    if changes:
+        Sensor.objects.filter(pk=sensor_id).update(**changes)
 
 
 SIMULATED_BLE_PREFIX = "ble-sim-"

@@ -2,9 +2,9 @@ from rest_framework.routers import SimpleRouter
 
 from sensors.api import SensorViewSet
 
-router = SimpleRouter()
-# Both /sensors/x and /sensors/x/ (SimpleRouter's trailing_slash argument only takes a bool).
-router.trailing_slash = "/?"
+# Canonical paths have no trailing slash; core.middleware.ApiTrailingSlashMiddleware
+# serves `/sensors/` as well without a redirect that would drop a POST body.
+router = SimpleRouter(trailing_slash=False)
 router.register("sensors", SensorViewSet, basename="sensor")
 
 urlpatterns = router.urls

@@ -197,9 +197,13 @@ class DeviceGatewayConsumer(JsonTextConsumer):
         except (ingest.BatchTooLarge, ingest.PayloadInvalid) as exc:
             await self.send_frame({"type": "error", "seq": seq, "errors": {"readings": [str(exc)]}})
             return
-        except Exception:
+        except ingest.ColdPathUnavailable as exc:
             # Not durable, so not acked: closing makes the device reconnect and resend.
-            logger.exception("Telemetry frame %s from %s could not be handed over", seq, self.sensor_id)
+            logger.warning("Telemetry frame %s from %s not acked: %s", seq, self.sensor_id, exc)
+            await self.close(CloseCode.INTERNAL)
+            return
+        except Exception:
+            logger.exception("Telemetry frame %s from %s failed", seq, self.sensor_id)
             await self.close(CloseCode.INTERNAL)
             return
         if result.accepted:

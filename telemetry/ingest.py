@@ -24,6 +24,11 @@ class BatchTooLarge(Exception):
     pass
 
 
+class ColdPathUnavailable(Exception):
+    """The batch could not be handed to storage (broker or database down): nothing was
+    acknowledged, the caller should retry."""
+
+
 class PayloadInvalid(Exception):
     """The payload is not a reading, a list of readings or {"readings": [...]}."""
 
@@ -105,12 +110,22 @@ def accept(*, payload: Any, source: str, device: Sensor | None = None, user: Use
 
 
 def _cold_path_hand_over(*, batch, source: str) -> None:
+    from django.db import DatabaseError
+    from kombu.exceptions import OperationalError as BrokerError
+
     from project.celery import app as celery_app
     from telemetry.services import batch_encode, readings_write
     from workers.tasks import readings_write_batch
 
+    encoded = batch_encode(imu=batch.imu, metrics=batch.metrics, source=source)
     if celery_app.conf.task_always_eager:
-        readings_write(imu=batch.imu, metrics=batch.metrics)
+        try:
+            readings_write(batch=encoded)
+        except DatabaseError as exc:
+            raise ColdPathUnavailable("The database is unavailable; retry later.") from exc
         return
-    # Publishing with confirms: when delay() returns, the broker holds the batch.
-    readings_write_batch.delay(batch_encode(imu=batch.imu, metrics=batch.metrics, source=source))
+    # The broker confirms every publish (confirm_publish), so once delay() returns it holds the batch.
+    try:
+        readings_write_batch.delay(encoded.as_message())
+    except (BrokerError, OSError) as exc:
+        raise ColdPathUnavailable("The message broker is unavailable; retry later.") from exc

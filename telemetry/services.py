@@ -7,56 +7,56 @@ from django.db import transaction
 from django.db.models import Q
 
 from sensors.models import Sensor
-from telemetry.models import ImuReading, MetricReading
+from telemetry import storage
 from telemetry.schema import ImuRow, MetricRow
+from telemetry.storage import StorageBatch, copy_field
 
 
-def batch_encode(*, imu: list[ImuRow], metrics: list[MetricRow], source: str) -> dict[str, Any]:
-    """A JSON-safe form of a validated batch for the broker."""
-    return {
-        "source": source,
-        "imu": [[r.sensor_id, r.timestamp.isoformat(), *r.accel, *r.gyro, r.battery_level, r.signal_strength]
-                for r in imu],
-        "metrics": [[r.sensor_id, r.timestamp.isoformat(), r.name, r.value] for r in metrics],
-    }
+def batch_encode(*, imu: list[ImuRow], metrics: list[MetricRow], source: str) -> StorageBatch:
+    """A validated batch as the broker carries it: COPY text plus each sensor's state."""
+    imu_lines = [f"{r.sensor_id},{r.timestamp.isoformat()},{r.accel[0]!r},{r.accel[1]!r},{r.accel[2]!r},"
+                 f"{r.gyro[0]!r},{r.gyro[1]!r},{r.gyro[2]!r},{copy_field(r.battery_level)},"
+                 f"{copy_field(r.signal_strength)}\n" for r in imu]
+    metric_lines = [f"{r.sensor_id},{r.timestamp.isoformat()},{r.name},{r.value!r}\n" for r in metrics]
+    return StorageBatch(imu="".join(imu_lines), metrics="".join(metric_lines),
+                        sensors=_sensor_states(imu=imu, metrics=metrics), source=source)
 
 
-def batch_decode(payload: dict[str, Any]) -> tuple[list[ImuRow], list[MetricRow]]:
-    imu = [ImuRow(row[0], datetime.fromisoformat(row[1]), tuple(row[2:5]), tuple(row[5:8]), row[8], row[9])
-           for row in payload.get("imu", [])]
-    metrics = [MetricRow(row[0], datetime.fromisoformat(row[1]), row[2], row[3]) for row in payload.get("metrics", [])]
-    return imu, metrics
-
-
-def _sensor_state_update(*, imu: list[ImuRow], metrics: list[MetricRow]) -> None:
-    """last_seen, battery and signal move forward once per sensor per batch."""
-    latest: dict[str, dict[str, Any]] = {}
+def _sensor_states(*, imu: list[ImuRow], metrics: list[MetricRow]) -> list[list[Any]]:
+    """Per sensor: the newest timestamp, and battery and signal from the newest reading that has them."""
+    latest: dict[str, list[Any]] = {}
     for row in [*imu, *metrics]:
-        state = latest.setdefault(row.sensor_id, {"last_seen": row.timestamp})
-        if row.timestamp >= state["last_seen"]:
-            state["last_seen"] = row.timestamp
+        # [sensor_id, last_seen, battery, signal, battery_at, signal_at]
+        state = latest.setdefault(row.sensor_id, [row.sensor_id, row.timestamp, None, None, None, None])
+        if row.timestamp > state[1]:
+            state[1] = row.timestamp
         if isinstance(row, ImuRow):
-            for name in ("battery_level", "signal_strength"):
-                value = getattr(row, name)
-                if value is not None and row.timestamp >= state.get(f"{name}_at", row.timestamp):
-                    state[name], state[f"{name}_at"] = value, row.timestamp
-    for sensor_id, state in latest.items():
-        changes = {key: value for key, value in state.items() if not key.endswith("_at")}
+            if row.battery_level is not None and (state[4] is None or row.timestamp >= state[4]):
+                state[2], state[4] = row.battery_level, row.timestamp
+            if row.signal_strength is not None and (state[5] is None or row.timestamp >= state[5]):
+                state[3], state[5] = row.signal_strength, row.timestamp
+    return [[sensor_id, last_seen.isoformat(), battery, signal]
+            for sensor_id, last_seen, battery, signal, _, _ in latest.values()]
+
+
+def _sensor_state_update(*, sensors: list[list[Any]]) -> None:
+    """last_seen, battery and signal move forward once per sensor per batch, never back."""
+    for sensor_id, last_seen_text, battery, signal in sensors:
+        last_seen = datetime.fromisoformat(last_seen_text)
+        changes: dict[str, Any] = {"last_seen": last_seen}
+        if battery is not None:
+            changes["battery_level"] = battery
+        if signal is not None:
+            changes["signal_strength"] = signal
         Sensor.objects.filter(pk=sensor_id).filter(
-            Q(last_seen__isnull=True) | Q(last_seen__lte=state["last_seen"])
-        ).update(**changes)
+            Q(last_seen__isnull=True) | Q(last_seen__lte=last_seen)).update(**changes)
 
 
 @transaction.atomic
-def readings_write(*, imu: list[ImuRow], metrics: list[MetricRow]) -> None:
+def readings_write(*, batch: StorageBatch) -> dict[str, int]:
     """Store a validated batch; readings already stored are skipped, so a redelivered
     batch writes nothing twice."""
-    ImuReading.objects.bulk_create(
-        [ImuReading(sensor_id=r.sensor_id, timestamp=r.timestamp, accel_x=r.accel[0], accel_y=r.accel[1],
-                    accel_z=r.accel[2], gyro_x=r.gyro[0], gyro_y=r.gyro[1], gyro_z=r.gyro[2],
-                    battery_level=r.battery_level, signal_strength=r.signal_strength) for r in imu],
-        batch_size=1000, ignore_conflicts=True)
-    MetricReading.objects.bulk_create(
-        [MetricReading(sensor_id=r.sensor_id, timestamp=r.timestamp, name=r.name, value=r.value) for r in metrics],
-        batch_size=1000, ignore_conflicts=True)
-    _sensor_state_update(imu=imu, metrics=metrics)
+    storage.rows_store(table=storage.IMU_TABLE, rows=batch.imu)
+    storage.rows_store(table=storage.METRIC_TABLE, rows=batch.metrics)
+    _sensor_state_update(sensors=batch.sensors or [])
+    return batch.counts()

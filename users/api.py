@@ -5,7 +5,7 @@ from rest_framework import exceptions, permissions, status
 from rest_framework.generics import RetrieveUpdateAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from users.serializers import LogoutInputSerializer, ProfileSerializer, TokenPairOutputSerializer
@@ -34,6 +34,15 @@ class LoginApi(TokenObtainPairView):
 
 class RefreshApi(TokenRefreshView):
     """Exchange a refresh JWT for a new access token (and a rotated refresh token)."""
+
+    @extend_schema(responses={200: TokenPairOutputSerializer,
+                              401: OpenApiResponse(description="Refresh token invalid, expired or logged out")})
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except InvalidToken as exc:
+            message = exc.detail.get("detail", "Token is invalid.") if isinstance(exc.detail, dict) else exc.detail
+            raise exceptions.AuthenticationFailed({"refresh": [str(message)]}) from exc
 
 
 class LogoutApi(APIView):

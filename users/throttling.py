@@ -14,7 +14,9 @@ class LoginFailureThrottle(SimpleRateThrottle):
         self.num_requests, self.duration = self.parse_rate(self.rate)
 
     def get_cache_key(self, request, view=None) -> str:
-        username = str(request.data.get("username", "")).lower()[:150] if hasattr(request, "data") else ""
+        # Called before the body is validated, so it may be any JSON value (or unparsable).
+        data = getattr(request, "data", None)
+        username = str(data.get("username", "")).lower()[:150] if isinstance(data, dict) else ""
         return f"throttle:login:{self.get_ident(request)}:{username}"
 
     def failures(self, request) -> list[float]:

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection, connections
 
 from sensors.selectors import ble_sensor_list
+from sensors.services import sensor_link_state_update
 from telemetry.ingest import accept
 
 from .listener import ListenerSettings
@@ -53,7 +54,22 @@ def readings_hand_over(readings: list[dict]) -> int:
             "ingest rejected %d of %d BLE readings; first: sensor %s %s",
             len(result.rejected), len(readings), reading.get("sensor_id"), first["errors"],
         )
+    rejected = {entry["index"] for entry in result.rejected}
+    for sensor_id, state in _metric_link_states(readings, rejected).items():
+        sensor_link_state_update(sensor_id=sensor_id, **state)
     return len(result.rejected)
+
+
+def _metric_link_states(readings: list[dict], rejected: set[int]) -> dict[str, dict[str, int]]:
+    """The latest battery and signal strength carried by each sensor's accepted metric readings."""
+    latest: dict[str, dict[str, int]] = {}
+    for index, reading in enumerate(readings):
+        if index in rejected or "metrics" not in reading:
+            continue
+        state = {name: reading[name] for name in ("battery_level", "signal_strength") if name in reading}
+        if state:
+            latest.setdefault(reading["sensor_id"], {}).update(state)
+    return latest
 
 
 async def ingest(readings: list[dict]) -> int:

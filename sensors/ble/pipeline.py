@@ -144,7 +144,7 @@ class Session:
         if self.decoder.produces_motion:
             return []  # it rides along on the motion readings that follow
         self.stream.counters.decoded += 1
-        return [self._base(self.stream.next_timestamp_ms(host_time)) | {"metrics": {"battery_level": self.battery_level}}]
+        return [self._metric_reading({"battery_level": self.battery_level}, self.stream.next_timestamp_ms(host_time))]
 
     def _sample_times(self, samples: list[Sample], host_time: float) -> list[float]:
         latest = samples[-1].device_time_us
@@ -189,18 +189,30 @@ class Session:
                 motion["acceleration"] = _xyz(sample.acceleration)
             if sample.gyroscope is not None:
                 motion["gyroscope"] = _xyz(sample.gyroscope)
-            if self.battery_level is not None:
-                motion["battery_level"] = self.battery_level
-            if self.rssi is not None:
-                motion["signal_strength"] = self.rssi
-            readings.append(motion)
+            readings.append(motion | self._link_state())
         metrics = {name: round(value, 6) for name, value in sample.metrics.items()}
         if sample.magnetometer is not None:
             for axis, value in zip("xyz", sample.magnetometer):
                 metrics[f"magnetometer_{axis}"] = round(value, 6)
         if metrics:
-            readings.append(self._base(timestamp_ms) | {"metrics": metrics})
+            readings.append(self._metric_reading(metrics, timestamp_ms))
         return readings
+
+    def _metric_reading(self, metrics: dict[str, float], timestamp_ms: int) -> dict:
+        reading = self._base(timestamp_ms) | {"metrics": metrics}
+        if not self.decoder.produces_motion:
+            # A metric-only device (an energy meter) has no motion reading to carry its link
+            # state, so its metric readings do.
+            reading |= self._link_state()
+        return reading
+
+    def _link_state(self) -> dict:
+        state = {}
+        if self.battery_level is not None:
+            state["battery_level"] = self.battery_level
+        if self.rssi is not None:
+            state["signal_strength"] = self.rssi
+        return state
 
 
 def _xyz(vector: tuple[float, float, float]) -> dict[str, float]:

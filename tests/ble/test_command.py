@@ -47,6 +47,18 @@ def test_ingest_adapter_stores_readings_and_counts_rejections(make_sensor, user)
     assert (sensor.battery_level, sensor.signal_strength) == (80, -70)
 
 
+def test_an_energy_meters_battery_and_signal_land_on_its_sensor(make_sensor, user):
+    meter, _ = make_sensor(owner=user, device_type="energy_meter", ble_profile="sig_energy")
+    older = {"sensor_id": meter.pk, "timestamp": NOW_ISO, "metrics": {"voltage": 230.0},
+             "battery_level": 90, "signal_strength": -80}
+    newer = {**older, "metrics": {"current": 1.5}, "battery_level": 89, "signal_strength": -65}
+    refused = {**newer, "metrics": {"power": float("nan")}, "battery_level": 1, "signal_strength": -120}
+    assert gateway.readings_hand_over([older, newer, refused]) == 1
+    meter.refresh_from_db()
+    assert (meter.battery_level, meter.signal_strength) == (89, -65)
+    assert MetricReading.objects.filter(sensor_id=meter.pk).count() == 2
+
+
 def test_listener_settings_come_from_django_settings(settings):
     settings.BLUETOOTH_SCAN_TIMEOUT = 4.5
     settings.BLUETOOTH_RECONNECT_ATTEMPTS = 7
@@ -77,6 +89,8 @@ def test_ble_listen_with_simulated_devices_stores_readings_and_reports(user, tmp
         assert ImuReading.objects.filter(sensor_id=sensor.pk).exists(), sensor.pk
         assert sensor.battery_level == 87 and sensor.signal_strength is not None and sensor.last_seen is not None
     assert set(MetricReading.objects.filter(sensor_id="ble-sim-005").values_list("name", flat=True)) >= {"voltage", "current", "power"}
+    energy_meter = simulated[4]
+    assert energy_meter.battery_level == 87 and -100 < energy_meter.signal_strength < -30
     assert "Stopped:" in out.getvalue()
     assert gateway_counters_recent()["test-gw"]["decoded"] > 0
 

@@ -43,6 +43,17 @@ async def test_readings_from_every_profile_reach_ingest(radio, collected):
     assert listener.counters.undecodable == 0
 
 
+async def test_battery_is_read_on_connect_and_again_periodically(radio, collected):
+    device = radio.add(FakeDevice(address=ADDRESS_A, profile="sensorium_diy", battery=90))
+    listener = make_listener(radio, collected, battery_interval=0.2)
+    async with listening(listener):
+        await wait_until(lambda: collected.of("imu-0a"), what="first readings")
+        assert collected.of("imu-0a")[0]["battery_level"] == 90
+        device.battery = 41
+        await wait_until(lambda: collected.of("imu-0a")[-1]["battery_level"] == 41, what="the battery re-read")
+    assert device.connects == 1  # re-read on the open connection, not by reconnecting
+
+
 async def test_transient_connect_errors_are_retried_by_establish_connection(radio, collected):
     device = radio.add(FakeDevice(address=ADDRESS_A, profile="sensorium_diy", connect_failures=2))
     listener = make_listener(radio, collected, reconnect_attempts=3)

@@ -50,13 +50,23 @@ def test_motion_reading_in_the_wire_format():
     assert counters.packets == 2 and counters.decoded == 2
 
 
-def test_metric_device_reports_battery_as_a_metric():
-    session, _ = session_for("sig_energy")
+def test_metric_device_reports_battery_as_a_metric_and_link_state_on_every_reading():
+    session, _ = session_for("sig_energy", rssi=-70)
     assert session.process(BATTERY_LEVEL, T0, bytes([55])) == [
-        {"sensor_id": "imu-001", "timestamp": "2026-11-22T10:00:00.000Z", "metrics": {"battery_level": 55}}
+        {"sensor_id": "imu-001", "timestamp": "2026-11-22T10:00:00.000Z", "metrics": {"battery_level": 55},
+         "battery_level": 55, "signal_strength": -70}
     ]
     (reading,) = session.process(sig_energy.VOLTAGE, T0 + 1, (230 * 64).to_bytes(2, "little"))
-    assert reading == {"sensor_id": "imu-001", "timestamp": "2026-11-22T10:00:01.000Z", "metrics": {"voltage": 230.0}}
+    assert reading == {"sensor_id": "imu-001", "timestamp": "2026-11-22T10:00:01.000Z", "metrics": {"voltage": 230.0},
+                       "battery_level": 55, "signal_strength": -70}
+
+
+def test_magnetometer_metrics_of_a_motion_device_leave_link_state_to_the_motion_reading():
+    session, _ = session_for("thingy52", rssi=-61)
+    session.process(BATTERY_LEVEL, T0, bytes([87]))
+    motion, magnetometer = session.process(thingy52.RAW_DATA, T0 + 0.1, thingy())
+    assert (motion["battery_level"], motion["signal_strength"]) == (87, -61)
+    assert "battery_level" not in magnetometer and "signal_strength" not in magnetometer
 
 
 def test_samples_arriving_together_never_share_a_millisecond():

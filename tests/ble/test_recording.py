@@ -46,7 +46,8 @@ async def test_replay_without_a_registry_uses_the_connect_lines(tmp_path):
     recorder.close()
     collected = Collected()
     await replay(path, ingest=collected)
-    assert collected.readings == [{"sensor_id": "meter-7", "timestamp": "2026-11-22T10:00:00.500Z", "metrics": {"voltage": 230.0}}]
+    assert collected.readings == [{"sensor_id": "meter-7", "timestamp": "2026-11-22T10:00:00.500Z", "metrics": {"voltage": 230.0},
+                                   "signal_strength": -70}]
 
 
 @pytest.mark.parametrize(

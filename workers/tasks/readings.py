@@ -1,22 +1,31 @@
-"""Celery tasks. Each is idempotent, so acks_late redelivery after a crash is safe."""
+"""The cold-path writer: one task per ingested batch."""
+
+import os
+import time
 
 from celery import shared_task
-from django.db import DatabaseError
+from django.db import InterfaceError, OperationalError, transaction
 
 
 @shared_task(
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(DatabaseError,),
+    # Only a database that is away or restarting is worth waiting for; bad data
+    # (DataError, IntegrityError) fails once and is never retried.
+    autoretry_for=(OperationalError, InterfaceError),
     retry_backoff=True,
     retry_backoff_max=60,
     retry_jitter=True,
     max_retries=None,
 )
 def readings_write_batch(self, batch: dict) -> dict:
-    from telemetry.services import batch_decode, readings_write
+    """Write one batch (a StorageBatch message). Idempotent: a redelivered batch stores nothing twice."""
+    from telemetry.services import readings_write
+    from telemetry.storage import StorageBatch
 
-    imu, metrics = batch_decode(batch)
-    readings_write(imu=imu, metrics=metrics)
-    return {"imu": len(imu), "metrics": len(metrics)}
+    with transaction.atomic():
+        written = readings_write(batch=StorageBatch.from_message(batch))
+        # Test hook: hold the written batch uncommitted so a test can kill the worker mid-write.
+        time.sleep(float(os.environ.get("TELEMETRY_WRITE_DELAY_S") or 0))
+    return written

@@ -1,0 +1,150 @@
+"""The dashboard pages through Django's test client: who may see what, and what they show."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from telemetry import ingest
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["/", "/energy/", "/wellness/"]
+
+
+def imu_reading(sensor_id: str, seconds_ago: float, **extra) -> dict:
+    when = timezone.now() - timedelta(seconds=seconds_ago)
+    return {"sensor_id": sensor_id, "timestamp": int(when.timestamp() * 1000),
+            "acceleration": {"x": 0.0, "y": 0.0, "z": 9.81},
+            "gyroscope": {"x": 0.0, "y": 0.0, "z": 0.0}, **extra}
+
+
+def metric_reading(sensor_id: str, seconds_ago: float, **metrics) -> dict:
+    when = timezone.now() - timedelta(seconds=seconds_ago)
+    return {"sensor_id": sensor_id, "timestamp": int(when.timestamp() * 1000), "metrics": metrics}
+
+
+@pytest.fixture
+def alice_browser(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def fleet(make_sensor, user, other_user):
+    forklift, _ = make_sensor(owner=user, id="imu-forklift", name="Forklift motion")
+    meter, _ = make_sensor(owner=user, id="meter-main", name="Main panel", device_type="energy_meter")
+    broken, _ = make_sensor(owner=user, id="imu-broken", name="Broken arm", status="error")
+    bobs, _ = make_sensor(owner=other_user, id="imu-bob", name="Bob's secret sensor")
+    return {"forklift": forklift, "meter": meter, "broken": broken, "bobs": bobs}
+
+
+@pytest.mark.parametrize("path", [*PAGES, "/sensors/imu-forklift/"])
+def test_pages_send_a_signed_out_visitor_to_sign_in(client, fleet, path):
+    response = client.get(path)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={path}"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_each_page_renders_with_navigation_for_its_user(alice_browser, fleet, path):
+    page = alice_browser.get(path).content.decode()
+
+    for link in ('href="/"', 'href="/energy/"', 'href="/wellness/"', 'href="/products/"'):
+        assert link in page
+    assert 'aria-current="page"' in page
+    assert "Sign out" in page
+    assert "Bob&#x27;s secret sensor" not in page and "imu-bob" not in page
+
+
+def test_admin_link_is_offered_to_staff_only(client, alice_browser, staff_user, fleet):
+    assert 'href="/admin/"' not in alice_browser.get("/").content.decode()
+    client.force_login(staff_user)
+    assert 'href="/admin/"' in client.get("/").content.decode()
+
+
+def test_overview_lists_own_sensors_with_counts_and_readings_in_the_last_hour(alice_browser, fleet, user):
+    ingest.accept(payload=[imu_reading("imu-forklift", 60, battery_level=15, signal_strength=-70),
+                           imu_reading("imu-forklift", 30),
+                           imu_reading("imu-forklift", 2 * 3600)], source="test", user=user)
+    ingest.accept(payload=[metric_reading("meter-main", 10, voltage=230.0, current=1.5)],
+                  source="test", user=user)
+
+    response = alice_browser.get("/")
+    page = response.content.decode()
+
+    sensors = {sensor.pk: sensor for sensor in response.context["sensors"]}
+    assert set(sensors) == {"imu-forklift", "meter-main", "imu-broken"}
+    assert sensors["imu-forklift"].readings_last_hour == 2
+    assert sensors["meter-main"].readings_last_hour == 1
+    assert sensors["imu-broken"].readings_last_hour == 0
+    counts = response.context["counts"]
+    assert (counts.total, counts.active, counts.error, counts.inactive) == (3, 2, 1, 0)
+    forklift_row = page.split('data-sensor-id="imu-forklift"')[1].split("</tr>")[0]
+    assert "Forklift motion" in forklift_row and 'href="/sensors/imu-forklift/"' in forklift_row
+    assert "15 %" in forklift_row and "-70 dBm" in forklift_row and "battery low" in forklift_row
+    assert "ago</time>" in forklift_row
+    assert "never" in page.split('data-sensor-id="imu-broken"')[1].split("</tr>")[0]
+
+
+def test_overview_filters_by_type_and_status(alice_browser, fleet):
+    def listed(**query):
+        return [sensor.pk for sensor in alice_browser.get("/", query).context["sensors"]]
+
+    assert listed(device_type="energy_meter") == ["meter-main"]
+    assert listed(status="error") == ["imu-broken"]
+    assert listed(device_type="imu", status="active") == ["imu-forklift"]
+    assert listed(device_type="not-a-type") == ["imu-broken", "imu-forklift", "meter-main"]
+    assert "No sensor matches." in alice_browser.get("/", {"device_type": "eye_tracker"}).content.decode()
+
+
+def test_staff_see_every_sensor(client, staff_user, fleet):
+    client.force_login(staff_user)
+
+    assert "imu-bob" in [sensor.pk for sensor in client.get("/").context["sensors"]]
+    assert client.get("/sensors/imu-bob/").status_code == 200
+
+
+def test_sensor_page_shows_the_owners_sensor(alice_browser, fleet, user):
+    ingest.accept(payload=[imu_reading("imu-forklift", 5, battery_level=64, signal_strength=-58)],
+                  source="test", user=user)
+
+    page = alice_browser.get("/sensors/imu-forklift/").content.decode()
+
+    assert "<h1>Forklift motion</h1>" in page
+    assert "64 %" in page and "-58 dBm" in page
+
+
+def test_another_users_sensor_page_is_not_found(alice_browser, fleet):
+    assert alice_browser.get("/sensors/imu-bob/").status_code == 404
+    assert alice_browser.get("/sensors/no-such-sensor/").status_code == 404
+
+
+def test_energy_page_lists_only_own_meters(alice_browser, fleet, make_sensor, other_user):
+    make_sensor(owner=other_user, id="meter-bob", name="Bob's meter", device_type="energy_meter")
+
+    page = alice_browser.get("/energy/").content.decode()
+
+    assert "Main panel" in page and "meter-bob" not in page and "Forklift motion" not in page
+
+
+def test_signing_out_asks_on_get_and_signs_out_on_post(alice_browser):
+    confirm = alice_browser.get("/accounts/logout/")
+    assert confirm.status_code == 200
+    assert "You are signed in as <strong>alice</strong>" in confirm.content.decode()
+
+    signed_out = alice_browser.post("/accounts/logout/")
+    assert signed_out.status_code == 200
+    assert "You have been signed out" in signed_out.content.decode()
+    assert alice_browser.get("/").status_code == 302
+
+
+def test_sign_in_page_signs_in_and_returns_to_the_page_asked_for(client, user, password, fleet):
+    page = client.get("/accounts/login/?next=/energy/").content.decode()
+    assert '<label for="id_username">Username</label>' in page
+
+    response = client.post("/accounts/login/", {"username": "alice", "password": password,
+                                                "next": "/energy/"})
+
+    assert response.status_code == 302 and response["Location"] == "/energy/"

@@ -1,0 +1,156 @@
+"""Storage layout: partitions ahead of need, retention by dropping partitions, the
+TimescaleDB path (as SQL text: the extension is not installed here), the write task."""
+
+from datetime import date, datetime, timedelta, timezone
+from unittest import mock
+
+import pytest
+from celery.exceptions import Retry
+from django.db import DataError, OperationalError, connection
+
+from project.celery import app as celery_app
+from telemetry import storage
+from telemetry.models import ImuReading, MetricReading
+from workers.tasks import readings_write_batch, retention_apply_task
+
+on_postgres = pytest.mark.skipif(connection.vendor != "postgresql",
+                                 reason="partitions exist on PostgreSQL only: set DATABASE_URL")
+
+
+def imu_rows(sensor_id: str, *moments: datetime) -> str:
+    return "".join(f"{sensor_id},{m.isoformat()},0.1,0.2,9.81,0.0,0.0,0.0,90,-60\n" for m in moments)
+
+
+def partition_of(table: str, **where) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT tableoid::regclass::text FROM {table} WHERE sensor_id = %s", [where["sensor_id"]])
+        return cursor.fetchone()[0]
+
+
+def partition_names(table: str) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                       "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = %s", [table])
+        return {name for (name,) in cursor.fetchall()}
+
+
+@on_postgres
+def test_migration_made_partitions_around_today_and_a_default(db):
+    today = datetime.now(timezone.utc).date()
+    monday = today - timedelta(days=today.weekday())
+    assert storage.storage_mode() == "partitioned"
+    assert {f"telemetry_imu_reading_p{today:%Y%m%d}", f"telemetry_imu_reading_p{today + timedelta(days=7):%Y%m%d}",
+            "telemetry_imu_reading_default"} <= partition_names(storage.IMU_TABLE)
+    assert {f"telemetry_metric_reading_p{monday:%Y%m%d}", "telemetry_metric_reading_default"} <= partition_names(
+        storage.METRIC_TABLE)
+
+
+@on_postgres
+def test_a_reading_outside_every_partition_waits_in_default_and_moves_when_its_partition_is_made(db):
+    moment = datetime(2030, 1, 10, 12, tzinfo=timezone.utc)
+    storage.rows_store(table=storage.IMU_TABLE, rows=imu_rows("imu-far", moment))
+    assert partition_of(storage.IMU_TABLE, sensor_id="imu-far") == "telemetry_imu_reading_default"
+
+    created = storage.partitions_ensure(today=date(2030, 1, 10), days_ahead=2)
+
+    assert {"telemetry_imu_reading_p20300109", "telemetry_imu_reading_p20300110",
+            "telemetry_imu_reading_p20300112", "telemetry_metric_reading_p20300107"} <= set(created)
+    assert partition_of(storage.IMU_TABLE, sensor_id="imu-far") == "telemetry_imu_reading_p20300110"
+    assert storage.partitions_ensure(today=date(2030, 1, 10), days_ahead=2) == []
+
+
+@on_postgres
+def test_retention_drops_whole_partitions_past_the_horizon_and_keeps_recent_ones(db, settings):
+    settings.TELEMETRY_RETENTION_DAYS = {**settings.TELEMETRY_RETENTION_DAYS, "imu": 30}
+    now = datetime.now(timezone.utc)
+    old, recent = now - timedelta(days=40), now - timedelta(hours=1)
+    storage.partitions_ensure(today=old.date(), days_ahead=1)
+    storage.rows_store(table=storage.IMU_TABLE, rows=imu_rows("imu-old", old) + imu_rows("imu-new", recent))
+    old_partition = partition_of(storage.IMU_TABLE, sensor_id="imu-old")
+
+    dropped = retention_apply_task.delay().get()
+
+    assert old_partition in dropped
+    assert old_partition not in partition_names(storage.IMU_TABLE)
+    assert list(ImuReading.objects.values_list("sensor_id", flat=True)) == ["imu-new"]
+    assert f"telemetry_imu_reading_p{now.date():%Y%m%d}" in partition_names(storage.IMU_TABLE)
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="SQLite has no partitions; PostgreSQL drops them")
+def test_on_sqlite_retention_deletes_readings_past_the_horizon(db, settings):
+    settings.TELEMETRY_RETENTION_DAYS = {**settings.TELEMETRY_RETENTION_DAYS, "imu": 30}
+    now = datetime.now(timezone.utc)
+    storage.rows_store(table=storage.IMU_TABLE, rows=imu_rows("imu-old", now - timedelta(days=31))
+                       + imu_rows("imu-new", now - timedelta(days=29)))
+    retention_apply_task.delay()
+    assert list(ImuReading.objects.values_list("sensor_id", flat=True)) == ["imu-new"]
+
+
+def test_metric_retention_is_the_longest_of_the_device_types_that_send_metrics(settings):
+    settings.TELEMETRY_RETENTION_DAYS = {"imu": 7, "energy_meter": 730, "eye_tracker": 90}
+    assert storage.retention_days_for(table=storage.IMU_TABLE) == 7
+    assert storage.retention_days_for(table=storage.METRIC_TABLE) == 730
+
+
+def test_timescale_is_not_detected_where_the_extension_is_not_available(db):
+    assert storage.timescale_available() is False
+    assert storage.storage_mode() in {"partitioned", "plain"}
+
+
+def test_timescale_path_makes_compressed_hypertables_with_retention():
+    statements = storage.timescale_sql(layout=storage.TABLES[storage.METRIC_TABLE], retention_days=730,
+                                       compress_after_days=7)
+    text = "\n".join(statements)
+    assert statements[0] == "CREATE EXTENSION IF NOT EXISTS timescaledb"
+    assert ("create_hypertable('telemetry_metric_reading', 'timestamp', "
+            "chunk_time_interval => INTERVAL '7 days', migrate_data => true") in text
+    assert "timescaledb.compress_segmentby = 'sensor_id, name'" in text
+    assert "add_compression_policy('telemetry_metric_reading', INTERVAL '7 days'" in text
+    assert "add_retention_policy('telemetry_metric_reading', INTERVAL '730 days'" in text
+
+
+def test_the_migration_takes_the_timescale_path_when_the_extension_is_available(db):
+    import importlib
+
+    migration = importlib.import_module("telemetry.migrations.0002_time_partitioned_storage")
+    executed = []
+    fake_cursor = mock.MagicMock()
+    fake_cursor.__enter__.return_value.execute.side_effect = executed.append
+    editor = mock.Mock()
+    editor.connection.vendor = "postgresql"
+    editor.connection.cursor.return_value = fake_cursor
+    with mock.patch.object(storage, "timescale_available", return_value=True), \
+            mock.patch.object(storage, "partitions_ensure", return_value=[]):
+        migration.partition_tables(None, editor)
+    assert sum("create_hypertable" in sql for sql in executed) == 2
+    assert not any("PARTITION BY" in sql for sql in executed)
+
+
+def test_the_write_task_is_routed_to_the_telemetry_queue():
+    route = celery_app.amqp.router.route({}, readings_write_batch.name)
+    assert route["queue"].name == "telemetry"
+
+
+def test_the_write_task_schedules_a_retry_when_the_database_is_away(db):
+    from telemetry import services
+
+    lost = OperationalError("server closed the connection unexpectedly")
+    with mock.patch.object(services, "readings_write", side_effect=lost), pytest.raises(Retry) as retry:
+        readings_write_batch.apply(args=[{"imu": "", "metrics": "", "sensors": []}])
+    assert retry.value.exc is lost
+
+
+def test_the_write_task_never_retries_bad_data(db):
+    from telemetry import services
+
+    with mock.patch.object(services, "readings_write", side_effect=DataError("value too long")) as write, \
+            pytest.raises(DataError):
+        readings_write_batch.apply(args=[{"imu": "x", "metrics": "", "sensors": []}])
+    assert write.call_count == 1
+
+
+def test_metric_rows_round_trip_through_the_writer(db):
+    moment = datetime(2026, 11, 30, 8, 0, 0, 250000, tzinfo=timezone.utc)
+    storage.rows_store(table=storage.METRIC_TABLE, rows=f"meter-1,{moment.isoformat()},energy_kwh,1.5\n")
+    storage.rows_store(table=storage.METRIC_TABLE, rows=f"meter-1,{moment.isoformat()},energy_kwh,1.5\n")
+    assert list(MetricReading.objects.values_list("timestamp", "name", "value")) == [(moment, "energy_kwh", 1.5)]

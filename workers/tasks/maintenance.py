@@ -1,0 +1,17 @@
+"""Beat tasks keeping the reading tables in shape: partitions ahead of need, retention."""
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def partitions_ensure_task() -> list[str]:
+    from telemetry.storage import partitions_ensure
+
+    return partitions_ensure()
+
+
+@shared_task(acks_late=True)
+def retention_apply_task() -> list[str]:
+    from telemetry.storage import retention_apply
+
+    return retention_apply()
