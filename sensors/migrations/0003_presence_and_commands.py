@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sensors', '0001_initial'),
+        ('sensors', '0002_collectjob'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
