@@ -111,10 +111,9 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
 
     response = exception_handler(exc, context)
     if response is None:
+        # The traceback goes to the log under the request id; the client gets only the id.
         logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
-        return Response(
-            error_body("Internal server error."), status=status.HTTP_500_INTERNAL_SERVER_ERROR
-        )
+        return Response(error_body(_server_error_message()), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
     detail = _token_error_message(exc.detail if isinstance(exc, exceptions.APIException) else response.data)
     details = _details_from(detail)
@@ -135,9 +134,16 @@ def not_found(request, exception: Exception | None = None):
     return page_not_found(request, exception)
 
 
+def _server_error_message() -> str:
+    from core.logs import request_id_current
+
+    request_id = request_id_current()
+    return f"Internal server error (request id {request_id})." if request_id else "Internal server error."
+
+
 def server_error(request):
     if request.path.startswith("/api/"):
-        return json_error("Internal server error.", 500)
+        return json_error(_server_error_message(), 500)
     from django.views.defaults import server_error as html_server_error
 
     return html_server_error(request)

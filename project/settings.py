@@ -6,6 +6,7 @@ Channels' in-memory layer, Celery tasks run eagerly. Setting `DATABASE_URL`,
 listed, with its default, in README.md and `.env.example`.
 """
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -248,6 +249,8 @@ SPECTACULAR_SETTINGS = {
         "ProductStatusEnum": "products.models.ProductStatus",
         "ProductEventSourceEnum": "products.models.ProductEventSource",
         "ProductCommandSourceEnum": "products.serializers.COMMAND_SOURCES",
+        "ExportKindEnum": "telemetry.models.ExportKind",
+        "ExportStatusEnum": "telemetry.models.ExportStatus",
     },
 }
 
@@ -284,14 +287,7 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- Logging -------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# LOGGING (JSON to stdout and a rotating file) is set in the Wellness: structured logs section.
 
 # --- Sensorium -------------------------------------------------------------------------
 BLUETOOTH_SCAN_TIMEOUT = env.float("BLUETOOTH_SCAN_TIMEOUT", default=10.0)
@@ -386,3 +382,37 @@ CELERY_BEAT_SCHEDULE.update({
                                      "schedule": crontab(hour=0, minute=30)},
     "wellness-logs-upload": {"task": "workers.tasks.storage.logs_upload", "schedule": timedelta(hours=1)},
 })
+
+# --- Wellness: structured logs ----------------------------------------------------------
+# JSON lines (request id, user, sensor, task id where known) to stdout and to a rotating
+# file under var/log/, one file per program (daphne.log, celery.log, manage.log…) so
+# different programs never rotate each other's file. Rotated files (<name>.log.1, …) are
+# uploaded to S3_BUCKET_LOGS hourly and then removed.
+LOG_DIR = Path(env.str("LOG_DIR", default=str(VAR_DIR / "log")))
+LOG_DIR.mkdir(parents=True, exist_ok=True)
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'plain', not {LOG_FORMAT!r}.")
+LOG_FILE_MAX_BYTES = env.int("LOG_FILE_MAX_BYTES", default=10 * 1024 * 1024)
+LOG_FILE_BACKUPS = env.int("LOG_FILE_BACKUPS", default=5)
+_program = "".join(ch for ch in Path(sys.argv[0] if sys.argv and sys.argv[0] else "sensorium").stem
+                   if ch.isalnum() or ch in "-_") or "sensorium"
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {"()": "core.logs.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": LOG_FORMAT},
+        "file": {"class": "logging.handlers.RotatingFileHandler", "filename": str(LOG_DIR / f"{_program}.log"),
+                 "maxBytes": LOG_FILE_MAX_BYTES, "backupCount": LOG_FILE_BACKUPS, "encoding": "utf-8",
+                 "delay": True, "formatter": "json"},
+    },
+    "root": {"handlers": ["console", "file"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+# Workers log through the configuration above (JSON, with the task id) instead of Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+MIDDLEWARE.insert(0, "core.logs.RequestContextMiddleware")

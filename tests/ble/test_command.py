@@ -153,5 +153,5 @@ def test_sigterm_stops_the_gateway_cleanly(user):
         if process.poll() is None:
             process.kill()
     assert process.returncode == 0, stderr
-    assert "BLE listener stopped" in stderr
+    assert "BLE listener stopped" in stdout  # logs go to stdout as JSON lines
     assert "Stopped:" in stdout

@@ -26,12 +26,13 @@ def test_status_reports_every_dependency_up_with_latency(db, client):
     # With a real broker and no worker running in this test, only the worker may be missing.
     assert set(body["down"]) <= {"worker"}
     assert body["status"] == ("degraded" if body["down"] else "ok")
-    assert set(body["dependencies"]) == REQUIRED | {"worker"}
+    assert set(body["dependencies"]) == REQUIRED | {"worker", "storage"}
     for name in REQUIRED:
         state = body["dependencies"][name]
         assert state["up"] is True and state["required"] is True
         assert isinstance(state["latency_ms"], float) and state["latency_ms"] >= 0
     assert body["dependencies"]["worker"]["required"] is False
+    assert body["dependencies"]["storage"]["required"] is False
 
 
 def test_status_is_503_naming_a_required_dependency_that_is_down(db, client, settings):

@@ -1,3 +1,4 @@
+import json
 from datetime import datetime, timedelta, timezone
 
 from asgiref.sync import async_to_sync
@@ -57,8 +58,9 @@ def test_track_is_broadcast_live_to_viewers_of_the_tracker(alice_client, record,
         message = async_to_sync(layer.receive)(channel)
     finally:
         async_to_sync(layer.group_discard)(sensor_group(tracker.pk), channel)
-    [reading] = message["readings"]
-    assert reading["sensor_id"] == tracker.pk and reading["timestamp"] == "2026-11-02T00:01:00.000Z"
+    [frame] = message["frames"]
+    reading = json.loads(frame)
+    assert reading["type"] == "reading" and reading["sensor_id"] == tracker.pk and reading["timestamp"] == "2026-11-02T00:01:00.000Z"
     assert reading["blink"]["client_id"] == sent["client_id"]
     assert (reading["blink"]["blink_count"], reading["blink"]["blinks_per_min"]) == (12, 24.0)
 

@@ -89,3 +89,30 @@ def blinks_export_user_day(self, user_id: int, day: str) -> dict:
     except (S3GaveUp, storage.StorageError) as exc:
         logger.error("Daily blink export of user %s for %s failed: %s", user_id, day, exc)
         return {"failed": str(exc)}
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+def logs_upload(self) -> dict:
+    """Upload this machine's rotated log files to S3_BUCKET_LOGS (beat: hourly).
+
+    Each machine's beat or worker archives its own var/log/; files stay on disk until
+    their upload succeeds."""
+    import socket
+
+    from core.logs import log_file_archive, log_files_claim
+
+    if not storage.storage_enabled("logs"):
+        return {"skipped": "S3_BUCKET_LOGS is not set"}
+    bucket, host = storage.bucket_for("logs"), socket.gethostname()
+    keys: list[str] = []
+
+    def upload_all() -> None:
+        for path in log_files_claim(log_dir=settings.LOG_DIR):
+            keys.append(log_file_archive(path=path, bucket=bucket, host=host))
+
+    try:
+        _with_s3_retries(self, upload_all)
+    except (S3GaveUp, storage.StorageError) as exc:
+        logger.error("Log upload failed (files kept for the next run): %s", exc)
+        return {"uploaded": keys, "failed": str(exc)}
+    return {"uploaded": keys}
