@@ -150,7 +150,7 @@ POWER_BUCKET = "5m"
 @dataclass
 class EnergyMeterSummary:
     sensor: Sensor
-    daily: list[tuple[date, float]]       # (UTC day, kWh), oldest first, days with data only
+    daily: list[tuple[date, float]]       # (UTC day, kWh) for each of the last 30 days, oldest first
     power_today: list[tuple[datetime, float, float, float]]  # (bucket start, avg, min, max) in W
 
     @property
@@ -184,12 +184,13 @@ def energy_meter_summaries(*, user: User) -> list[EnergyMeterSummary]:
     first_day = midnight - timedelta(days=ENERGY_DAYS - 1)
     summaries = []
     for meter in sensor_list(user=user).filter(device_type=DeviceType.ENERGY_METER).order_by("id"):
-        daily = telemetry_selectors.daily_sums_live(sensor_id=meter.pk, name=ENERGY_METRIC, start=first_day, end=now)
+        daily = telemetry_selectors.daily_totals(sensor_id=meter.pk, name=ENERGY_METRIC,
+                                                 first_day=first_day.date(), last_day=now.date())
         power = telemetry_selectors.readings_page(query=telemetry_selectors.ReadingQuery(
             sensor_id=meter.pk, kind="metric", names=(POWER_METRIC,), start=midnight, end=now,
             order="oldest", bucket=POWER_BUCKET, limit=telemetry_selectors.MAX_LIMIT)).rows
         summaries.append(EnergyMeterSummary(
             sensor=meter,
-            daily=[(day, total) for day, (total, _count) in sorted(daily.items())],
+            daily=[(row["date"], row["total"]) for row in daily],
             power_today=[(row["timestamp"], row["avg"], row["min"], row["max"]) for row in power]))
     return summaries

@@ -197,7 +197,8 @@ def test_energy_page_shows_daily_totals_and_todays_power(alice_browser, fleet, s
     response = alice_browser.get("/energy/")
 
     meter = response.context["meters"][0]
-    assert [kwh for _, kwh in meter.daily] == [3.75, 0.5]
+    assert len(meter.daily) == 30 and meter.daily[-1][0] == now.date()
+    assert [kwh for _, kwh in meter.daily[-3:]] == [0.0, 3.75, 0.5]
     assert meter.today_kwh == 0.5 and meter.total_kwh == 4.25 and meter.power_now == 800.0
     page = response.content.decode()
     assert "3.750" in page and "4.25 kWh" in page and "800.0 W" in page
