@@ -1,14 +1,12 @@
-import json
-
-import msgspec
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import PayloadTooLarge, error_body
+from core.errors import PayloadTooLarge
 from sensors.authentication import DeviceTokenAuthentication, DevicePrincipal
 from telemetry import ingest
+from telemetry.http_ingest import ingest_response
 from telemetry.serializers import IngestResultSerializer, ReadingBatchSerializer
 
 READING_EXAMPLE = {
@@ -22,18 +20,10 @@ READING_EXAMPLE = {
 
 
 def json_body(request) -> object:
-    """Decode the body with msgspec (fast); fall back to the stdlib only to let NaN and
-    Infinity through, so they are rejected per reading with a reason."""
-    raw = request.body
-    if not raw:
-        raise exceptions.ParseError("Request body is empty; send JSON.")
     try:
-        return msgspec.json.decode(raw)
-    except msgspec.DecodeError:
-        try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise exceptions.ParseError(f"Malformed JSON: {exc}") from exc
+        return ingest.payload_decode(request.body)
+    except ingest.MalformedJson as exc:
+        raise exceptions.ParseError(str(exc)) from exc
 
 
 class StorageUnavailable(exceptions.APIException):
@@ -77,11 +67,8 @@ class IngestApi(APIView):
             raise exceptions.ValidationError({"readings": [str(exc)]}) from exc
         except ingest.ColdPathUnavailable as exc:
             raise StorageUnavailable(str(exc)) from exc
-        if result.accepted == 0 and result.rejected:
-            body = error_body("No reading was valid.", {"readings": ["Every reading was rejected."]})
-            body.update(result.as_dict())
-            return Response(body, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
-        return Response(result.as_dict(), status=status.HTTP_202_ACCEPTED)
+        status_code, body = ingest_response(result)
+        return Response(body, status=status_code)
 
 
 class StoreDataApi(IngestApi):
