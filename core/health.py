@@ -1,15 +1,24 @@
-"""Dependency checks behind GET /status: each is up/down with its latency."""
+"""Dependency checks behind GET /status: each is up/down with its latency.
 
+Required dependencies (database, cache, channel layer, broker) make /status answer 503
+when one is down; the worker heartbeat is reported but optional, since the web keeps
+accepting (and broadcasting) readings while workers restart.
+"""
+
+import asyncio
 import time
-from dataclasses import asdict, dataclass, field
+import uuid
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from workers.heartbeat import worker_heartbeats
+
 CHECK_TIMEOUT_S = 2.0
-WORKER_HEARTBEAT_KEY = "workers:heartbeat"
 
 
 @dataclass
@@ -21,13 +30,19 @@ class DependencyState:
     detail: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def as_dict(self) -> dict[str, Any]:
+        return {"up": self.up, "required": self.required, "latency_ms": self.latency_ms,
+                "detail": self.detail, **self.extra}
+
 
 def _timed(name: str, probe: Callable[[], dict | None], *, required: bool = True) -> DependencyState:
     started = time.perf_counter()
     try:
         extra = probe() or {}
     except Exception as exc:  # a check reports failure; it never raises
-        return DependencyState(name=name, up=False, required=required, detail=f"{type(exc).__name__}: {exc}"[:300])
+        latency = round((time.perf_counter() - started) * 1000, 2)
+        return DependencyState(name=name, up=False, required=required, latency_ms=latency,
+                               detail=f"{type(exc).__name__}: {exc}"[:300])
     latency = round((time.perf_counter() - started) * 1000, 2)
     detail = extra.pop("detail", "")
     return DependencyState(name=name, up=True, required=required, latency_ms=latency, detail=detail, extra=extra)
@@ -40,28 +55,37 @@ def _database() -> dict:
     return {"detail": connection.vendor}
 
 
-def _redis_ping() -> dict:
-    import redis
-
-    client = redis.Redis.from_url(
-        settings.REDIS_URL, socket_connect_timeout=CHECK_TIMEOUT_S, socket_timeout=CHECK_TIMEOUT_S
-    )
+def _cache() -> dict:
+    key = f"status:probe:{uuid.uuid4().hex}"
+    cache.set(key, "1", timeout=10)
     try:
-        client.ping()
+        if cache.get(key) != "1":
+            raise RuntimeError("a value written to the cache could not be read back")
     finally:
-        client.close()
-    return {"detail": "redis"}
+        cache.delete(key)
+    return {"detail": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]}
+
+
+async def _channel_layer_round_trip() -> None:
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    channel = await layer.new_channel("status.")
+    await asyncio.wait_for(layer.send(channel, {"type": "status.probe"}), CHECK_TIMEOUT_S)
+    message = await asyncio.wait_for(layer.receive(channel), CHECK_TIMEOUT_S)
+    if message.get("type") != "status.probe":
+        raise RuntimeError(f"unexpected message {message!r}")
 
 
 def _channel_layer() -> dict:
-    if not settings.REDIS_URL:
-        return {"detail": "in-memory (single process)"}
-    return _redis_ping()
+    async_to_sync(_channel_layer_round_trip)()
+    backend = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[-1]
+    return {"detail": backend}
 
 
 def broker_queue_names() -> list[str]:
     routes = getattr(settings, "CELERY_TASK_ROUTES", {}) or {}
-    names = {"celery"} | {route["queue"] for route in routes.values() if "queue" in route}
+    names = {settings.CELERY_TASK_DEFAULT_QUEUE} | {route["queue"] for route in routes.values() if "queue" in route}
     return sorted(names)
 
 
@@ -83,35 +107,39 @@ def _broker() -> dict:
                     channel = conn.channel()
         finally:
             channel.close()
-    return {"detail": conn.transport_cls if isinstance(conn.transport_cls, str) else "broker", "queue_depth": depth}
+        transport = conn.transport.driver_type
+    return {"detail": transport, "queue_depth": depth}
 
 
-def _worker_heartbeat() -> dict:
+def _worker() -> dict:
     if not settings.CELERY_BROKER_URL:
         return {"detail": "eager (no separate worker)"}
-    beat = cache.get(WORKER_HEARTBEAT_KEY)
-    if not beat:
-        raise RuntimeError("no worker heartbeat seen")
-    age = time.time() - beat["at"]
-    if age > 60:
-        raise RuntimeError(f"last worker heartbeat {age:.0f}s ago from {beat['hostname']}")
-    return {"detail": beat["hostname"], "age_s": round(age, 1)}
+    beats = worker_heartbeats()
+    fresh = {host: age for host, age in beats.items() if age <= settings.WORKER_HEARTBEAT_STALE_S}
+    if not fresh:
+        seen = ", ".join(f"{host} {age:.0f}s ago" for host, age in beats.items()) or "none"
+        raise RuntimeError(f"no worker heartbeat in the last {settings.WORKER_HEARTBEAT_STALE_S}s (seen: {seen})")
+    return {"detail": f"{len(fresh)} worker(s) alive", "workers": {host: round(age, 1) for host, age in fresh.items()}}
 
 
 def dependencies_check() -> list[DependencyState]:
     return [
         _timed("database", _database),
+        _timed("cache", _cache),
         _timed("channel_layer", _channel_layer),
         _timed("broker", _broker),
-        _timed("worker", _worker_heartbeat, required=False),
+        _timed("worker", _worker, required=False),
     ]
 
 
 def status_report() -> tuple[bool, dict[str, Any]]:
+    """(healthy, body): healthy is False when a required dependency is down."""
     states = dependencies_check()
+    down = [state.name for state in states if not state.up]
     healthy = all(state.up for state in states if state.required)
     body = {
-        "status": "ok" if healthy else "degraded",
-        "dependencies": {state.name: {k: v for k, v in asdict(state).items() if k != "name"} for state in states},
+        "status": "down" if not healthy else ("degraded" if down else "ok"),
+        "down": down,
+        "dependencies": {state.name: state.as_dict() for state in states},
     }
     return healthy, body

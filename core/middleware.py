@@ -1,3 +1,4 @@
+import re
 import time
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
@@ -6,10 +7,16 @@ from django.urls import get_urlconf, is_valid_path
 from core.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 
+_REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+
+
 def _route_of(request) -> str:
     match = getattr(request, "resolver_match", None)
-    # The route pattern, not the path, keeps label cardinality bounded.
-    return match.route if match and match.route else "unmatched"
+    if not match or not match.route:
+        return "unmatched"
+    # The route pattern, not the path, keeps label cardinality bounded; regex routes
+    # (DRF routers) read like path routes: "api/v1/sensors/<pk>".
+    return _REGEX_GROUP.sub(r"<\1>", match.route).replace("^", "").replace("$", "")
 
 
 def _observe(request, response, started: float) -> None:

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "corsheaders",
     "channels",
     "core",
@@ -164,6 +165,8 @@ else:
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
+# Tasks without a route go here; workers consume it unless started with other `-Q` names.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None) or None
 CELERY_TASK_SERIALIZER = "json"
@@ -182,6 +185,11 @@ CELERY_TIMEZONE = "UTC"
 # with CELERY_TASK_ROUTES.update(...) / CELERY_BEAT_SCHEDULE.update(...).
 CELERY_TASK_ROUTES: dict = {}
 CELERY_BEAT_SCHEDULE: dict = {}
+# Each worker writes a heartbeat into the cache this often; /status calls a worker dead
+# after WORKER_HEARTBEAT_STALE_S without one.
+WORKER_HEARTBEAT_INTERVAL_S = env.float("WORKER_HEARTBEAT_INTERVAL_S", default=10.0)
+WORKER_HEARTBEAT_STALE_S = env.float("WORKER_HEARTBEAT_STALE_S", default=30.0)
+WORKER_HEARTBEAT_FORGET_S = 3600
 
 # --- REST API ----------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -226,6 +234,14 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI's files come from drf-spectacular-sidecar, so /docs works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.schema.error_responses_document",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "SensorStatusEnum": "sensors.models.SensorStatus",
         "ProductStatusEnum": "products.models.ProductStatus",

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from sensors.validators import mac_address_normalise, validate_sensor_id
@@ -58,10 +59,10 @@ class Sensor(models.Model):
         return f"{self.id} ({self.name})"
 
     def clean(self) -> None:
-        if self.mac_address:
-            self.mac_address = mac_address_normalise(self.mac_address)
-        else:
-            self.mac_address = None
+        try:
+            self.mac_address = mac_address_normalise(self.mac_address) if self.mac_address else None
+        except ValidationError as exc:
+            raise ValidationError({"mac_address": exc.messages}) from exc
 
     def save(self, *args, **kwargs):
         # Normalise on every path (admin, services, shell) so uniqueness holds for any spelling.

@@ -1,12 +1,19 @@
+from datetime import datetime, timezone
+
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import PayloadTooLarge
+from core.streaming import csv_streaming_response
+from sensors.models import DeviceType, Sensor
+from sensors.selectors import sensor_get
 from sensors.authentication import DeviceTokenAuthentication, DevicePrincipal
-from telemetry import ingest
+from telemetry import ingest, selectors
 from telemetry.http_ingest import ingest_response
+from telemetry.schema import METRIC_NAME_PATTERN
 from telemetry.serializers import IngestResultSerializer, ReadingBatchSerializer
 
 READING_EXAMPLE = {
@@ -75,3 +82,219 @@ class StoreDataApi(IngestApi):
     """The first system's name for ingest: same contract as POST /api/v1/data/ingest."""
 
     source = "http-store-data"
+
+
+# --- Queries ---------------------------------------------------------------------------
+
+class AwareDateTimeField(serializers.Field):
+    """ISO 8601 with a zone, or epoch milliseconds; naive times are refused (as on ingest)."""
+
+    default_error_messages = {
+        "invalid": "Use ISO 8601 with a zone (e.g. 2026-11-22T10:00:00Z) or epoch milliseconds.",
+        "naive": "This time has no zone; add Z or an offset such as +01:00.",
+    }
+
+    def to_internal_value(self, data):
+        text = str(data).strip()
+        try:
+            if text.lstrip("-").isdigit():
+                return datetime.fromtimestamp(int(text) / 1000, tz=timezone.utc)
+            moment = datetime.fromisoformat(text.replace(" ", "+") if "T" in text else text)
+        except (ValueError, OverflowError, OSError):
+            self.fail("invalid")
+        if moment.tzinfo is None:
+            self.fail("naive")
+        return moment.astimezone(timezone.utc)
+
+    def to_representation(self, value):
+        return value.isoformat()
+
+
+def _comma_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _metric_names(value: str) -> list[str]:
+    names = _comma_list(value)
+    bad = [name for name in names if not METRIC_NAME_PATTERN.match(name)]
+    if bad or not names:
+        raise serializers.ValidationError(f"Not a metric name: {', '.join(bad) or value!r}.")
+    return names
+
+
+class ReadingsQueryInput(serializers.Serializer):
+    start = AwareDateTimeField(required=False, help_text="Inclusive; default 24 h before `end` (or now).")
+    end = AwareDateTimeField(required=False, help_text="Exclusive; default: no upper bound.")
+    kind = serializers.ChoiceField(choices=["imu", "metric"], required=False,
+                                   help_text="Default: metric when `metric` is given or the sensor is not an IMU.")
+    fields = serializers.CharField(required=False, help_text="IMU: acceleration, gyroscope, battery_level, "
+                                   "signal_strength or columns such as accel_x; metrics: metric names.")
+    metric = serializers.CharField(required=False, help_text="Metric name(s), comma-separated (e.g. energy_kwh).")
+    bucket = serializers.ChoiceField(choices=[*selectors.BUCKETS, "raw"], required=False,
+                                     help_text="Aggregate avg/min/max/count per bucket; `raw` forbids the "
+                                     "automatic bucket chosen for ranges holding more than 2,000 readings.")
+    order = serializers.ChoiceField(choices=["newest", "oldest"], default="newest")
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=selectors.MAX_LIMIT)
+    cursor = serializers.CharField(required=False, help_text="`next_cursor` of the previous page.")
+    format = serializers.ChoiceField(choices=["json", "csv"], default="json",
+                                     help_text="csv streams every row of the range (no paging).")
+
+    def validate_fields(self, value):
+        return _comma_list(value)
+
+    def validate_metric(self, value):
+        return _metric_names(value)
+
+    def validate(self, attrs):
+        end = attrs.get("end")
+        start = attrs.setdefault("start", (end or datetime.now(timezone.utc)) - selectors.DEFAULT_RANGE)
+        if end is not None and end <= start:
+            raise serializers.ValidationError({"end": ["Must be after start."]})
+        return attrs
+
+
+def _query_for(*, sensor: Sensor, params: dict, given: set[str]) -> tuple[selectors.ReadingQuery, bool]:
+    """The selector query for validated parameters (`given`: the names the caller sent);
+    also whether the server chose the bucket."""
+    names = tuple(params.get("metric") or ())
+    kind = params.get("kind") or ("metric" if names or sensor.device_type != DeviceType.IMU else "imu")
+    fields = params.get("fields") or []
+    columns = tuple(selectors.IMU_COLUMNS)
+    if kind == "imu":
+        if names:
+            raise exceptions.ValidationError({"metric": ["An IMU query has no metrics; use kind=metric."]})
+        unknown = [name for name in fields if name not in selectors.IMU_FIELD_NAMES]
+        if unknown:
+            raise exceptions.ValidationError(
+                {"fields": [f"Unknown field(s) {', '.join(unknown)}; choose from {', '.join(selectors.IMU_FIELD_NAMES)}."]})
+        if fields:
+            chosen = {column for name in fields for column in selectors.IMU_FIELD_NAMES[name]}
+            columns = tuple(column for column in selectors.IMU_COLUMNS if column in chosen)
+    elif fields and not names:
+        names = tuple(fields)
+    bucket = params.get("bucket")
+    bucket = None if bucket == "raw" else bucket
+    order = params["order"]
+    cursor = None
+    if params.get("cursor"):
+        try:
+            cursor = selectors.cursor_decode(params["cursor"])
+        except selectors.CursorInvalid as exc:
+            raise exceptions.ValidationError({"cursor": [str(exc)]}) from exc
+        # The next page repeats the first page's query; its bucket may have been chosen by the server.
+        bucket = bucket if "bucket" in given else cursor.bucket
+        order = order if "order" in given else cursor.order
+        if (cursor.order, cursor.bucket) != (order, bucket):
+            raise exceptions.ValidationError(
+                {"cursor": ["This cursor belongs to a query with another order or bucket; repeat that query."]})
+    query = selectors.ReadingQuery(
+        sensor_id=sensor.pk, kind=kind, start=params["start"], end=params.get("end"), columns=columns,
+        names=names, order=order, limit=params.get("limit") or selectors.DEFAULT_LIMIT, bucket=bucket, cursor=cursor)
+    return selectors.readings_query_resolve(
+        query=query, bucket_requested="bucket" in given,
+        paging="limit" in given or cursor is not None or params["format"] == "csv")
+
+
+class IgnoreFormatParameter(DefaultContentNegotiation):
+    """`?format=csv` selects the export, not a DRF renderer: always answer with the first renderer."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+def _csv_row(row: dict, query: selectors.ReadingQuery) -> list:
+    moment = row["timestamp"].isoformat().replace("+00:00", "Z")
+    if query.kind == "metric":
+        if query.bucket:
+            return [moment, row["name"], row["count"], row["avg"], row["min"], row["max"]]
+        return [moment, row["name"], row["value"]]
+    if query.bucket:
+        return [moment, row["count"], *(row[column][stat] for column in query.columns for stat in ("avg", "min", "max"))]
+    values = []
+    for column in query.columns:
+        group, key = selectors.IMU_COLUMNS[column]
+        values.append(row[group] if key is None else row[group][key])
+    return [moment, *values]
+
+
+def _csv_header(query: selectors.ReadingQuery) -> list[str]:
+    if query.kind == "metric":
+        return ["timestamp", "name", "count", "avg", "min", "max"] if query.bucket else ["timestamp", "name", "value"]
+    if query.bucket:
+        return ["timestamp", "count", *(f"{column}_{stat}" for column in query.columns for stat in ("avg", "min", "max"))]
+    return ["timestamp", *query.columns]
+
+
+class ReadingsApi(APIView):
+    """A sensor's readings over a time range, newest or oldest first, in keyset pages.
+
+    IMU rows use the SensorReading wire format; metric rows are {timestamp, name, value}.
+    With `bucket` (or when the range holds more than 2,000 readings and no `bucket`,
+    `limit` or `cursor` is given) rows are buckets with avg/min/max/count per field.
+    `format=csv` streams the whole range. Another user's sensor is a 404.
+    """
+
+    content_negotiation_class = IgnoreFormatParameter
+    sensor_kwarg = "sensor_id"
+
+    @extend_schema(parameters=[ReadingsQueryInput])
+    def get(self, request, **kwargs):
+        sensor = sensor_get(user=request.user, sensor_id=kwargs[self.sensor_kwarg])
+        params = ReadingsQueryInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        query, bucket_chosen = _query_for(sensor=sensor, params=params.validated_data, given=set(request.query_params))
+        if params.validated_data["format"] == "csv":
+            rows = (_csv_row(row, query) for row in selectors.readings_iter(query=query))
+            return csv_streaming_response(request=request._request, header=_csv_header(query), rows=rows,
+                                          filename=f"{sensor.pk}-{query.kind}.csv")
+        page = selectors.readings_page(query=query)
+        next_url = None
+        if page.next_cursor:
+            next_params = request.query_params.copy()
+            next_params["cursor"] = page.next_cursor
+            next_url = request.build_absolute_uri(f"{request.path}?{next_params.urlencode()}")
+        return Response({
+            "sensor_id": sensor.pk,
+            "kind": query.kind,
+            "start": query.start,
+            "end": query.end,
+            "order": query.order,
+            "bucket": query.bucket,
+            "bucket_chosen_by_server": bucket_chosen,
+            "fields": list(query.columns) if query.kind == "imu" else list(query.names),
+            "count": len(page.rows),
+            "next_cursor": page.next_cursor,
+            "next": next_url,
+            "results": page.rows,
+        })
+
+
+class RetrieveDataApi(ReadingsApi):
+    """The first system's name for the readings query: same contract as GET /api/v1/data/{sensor_id}."""
+
+    sensor_kwarg = "device_id"
+
+
+class LatestReadingInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["imu", "metric"], required=False)
+    metric = serializers.CharField(required=False, help_text="Metric name(s), comma-separated.")
+
+    def validate_metric(self, value):
+        return _metric_names(value)
+
+
+class LatestReadingApi(APIView):
+    """The newest reading of a sensor in the wire format (for metrics: every metric at the
+    newest timestamp, or only those named in `metric`). 404 when it has none yet."""
+
+    @extend_schema(parameters=[LatestReadingInput])
+    def get(self, request, sensor_id: str):
+        sensor = sensor_get(user=request.user, sensor_id=sensor_id)
+        params = LatestReadingInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        names = tuple(params.validated_data.get("metric") or ())
+        kind = params.validated_data.get("kind") or ("metric" if names or sensor.device_type != DeviceType.IMU else "imu")
+        reading = selectors.reading_latest(sensor_id=sensor.pk, kind=kind, names=names)
+        if reading is None:
+            raise exceptions.NotFound(f"Sensor {sensor.pk} has no {kind} readings yet.")
+        return Response(reading)

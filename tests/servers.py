@@ -17,6 +17,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from core.health import broker_queue_names
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -121,8 +123,10 @@ def daphne_server(port: int | None = None, **env: str):
 
 
 @contextmanager
-def celery_worker(*, queues: str = "telemetry,celery", concurrency: int = 1, pool: str = "prefork", **env: str):
+def celery_worker(*, queues: str = "", concurrency: int = 1, pool: str = "prefork", **env: str):
     log = _log_path("celery")
+    # By default the worker consumes every queue the app routes tasks to.
+    queues = queues or ",".join(broker_queue_names())
     with log.open("w") as out:
         process = subprocess.Popen(
             [str(BIN / "celery"), "-A", "project", "worker", "-l", "info", "-Q", queues,

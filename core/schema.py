@@ -1,0 +1,69 @@
+"""OpenAPI: document the one error shape on every operation (a drf-spectacular hook).
+
+Views document their successes; the errors every endpoint can give come from the shared
+machinery (validation, authentication, lookups, body limits, core/errors.py), so they
+are added here once, each pointing at the `Error` component. A response an operation
+documents itself is kept; one documented with a description only gets the error body.
+"""
+
+from typing import Any
+
+ERROR_COMPONENT = {
+    "type": "object",
+    "description": 'Every error: `{"error": "<one line>", "details": {"<field>": ["<message>"]}}`.',
+    "properties": {
+        "error": {"type": "string", "description": "One line saying what went wrong."},
+        "details": {
+            "type": "object",
+            "description": "Messages per field (nested objects for nested fields); empty when no field is to blame.",
+            "additionalProperties": {},
+        },
+    },
+    "required": ["error", "details"],
+    "example": {"error": "mac_address: Enter a MAC address as six hex pairs, e.g. AA:BB:CC:DD:EE:FF.",
+                "details": {"mac_address": ["Enter a MAC address as six hex pairs, e.g. AA:BB:CC:DD:EE:FF."]}},
+}
+
+DESCRIPTIONS = {
+    "400": "Invalid input: malformed JSON, a wrong type, an unknown value; `details` names each field.",
+    "401": "Missing, invalid, expired or revoked credentials.",
+    "403": "Signed in, but not allowed to do this.",
+    "404": "No such object, or it belongs to someone else.",
+    "409": "Conflicts with something stored meanwhile (e.g. a unique value taken); `details` names the field.",
+    "413": "Request body larger than DATA_UPLOAD_MAX_MEMORY_SIZE.",
+    "415": "Body is not JSON (send `Content-Type: application/json`).",
+}
+WRITE_METHODS = {"post", "put", "patch"}
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+
+def _statuses_for(path: str, method: str, operation: dict[str, Any]) -> list[str]:
+    statuses = []
+    has_body = method in WRITE_METHODS and "requestBody" in operation
+    if has_body or any(param.get("in") == "query" for param in operation.get("parameters", [])):
+        statuses.append("400")
+    anonymous_allowed = any(requirement == {} for requirement in operation.get("security", [{}]))
+    if not anonymous_allowed:
+        statuses += ["401", "403"]
+    if "{" in path:
+        statuses.append("404")
+    if method in WRITE_METHODS and not anonymous_allowed:
+        statuses.append("409")
+    if has_body:
+        statuses += ["413", "415"]
+    return statuses
+
+
+def error_responses_document(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_COMPONENT
+    for path, methods in result.get("paths", {}).items():
+        for method, operation in methods.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            for code in _statuses_for(path, method, operation):
+                responses.setdefault(code, {"description": DESCRIPTIONS[code]})
+            for code, response in responses.items():
+                if str(code)[0] in "45" and not response.get("content"):
+                    response["content"] = {"application/json": {"schema": ERROR_REF}}
+    return result

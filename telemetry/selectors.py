@@ -1,0 +1,347 @@
+"""Reads of readings: time ranges, keyset pages, time buckets, the newest reading, daily sums.
+
+The PostgreSQL / TimescaleDB / SQLite differences live here and nowhere else: the time
+bucket is `time_bucket` on TimescaleDB, `date_bin` on PostgreSQL and whole-second
+arithmetic on SQLite, always aligned to UTC midnight so a bucket means the same
+everywhere and a cursor can point at one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta, timezone
+from typing import Literal
+
+from django.db import connection
+from django.db.models import Avg, Count, DateTimeField, F, Func, Max, Min, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+
+from telemetry.models import ImuReading, MetricReading
+
+Kind = Literal["imu", "metric"]
+Order = Literal["newest", "oldest"]
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+BUCKETS: dict[str, int] = {"1s": 1, "1m": 60, "5m": 300, "1h": 3600, "1d": 86400}
+# A chart never needs more points per series than this; past it the server buckets.
+MAX_POINTS_PER_SERIES = 2000
+MAX_LIMIT = 10_000
+DEFAULT_LIMIT = 1000
+DEFAULT_RANGE = timedelta(hours=24)
+
+# Column -> (wire group, key). Groups are the SensorReading wire format's nested vectors.
+IMU_COLUMNS: dict[str, tuple[str, str | None]] = {
+    "accel_x": ("acceleration", "x"), "accel_y": ("acceleration", "y"), "accel_z": ("acceleration", "z"),
+    "gyro_x": ("gyroscope", "x"), "gyro_y": ("gyroscope", "y"), "gyro_z": ("gyroscope", "z"),
+    "battery_level": ("battery_level", None), "signal_strength": ("signal_strength", None),
+}
+IMU_FIELD_NAMES: dict[str, tuple[str, ...]] = {
+    "acceleration": ("accel_x", "accel_y", "accel_z"),
+    "gyroscope": ("gyro_x", "gyro_y", "gyro_z"),
+    **{column: (column,) for column in IMU_COLUMNS},
+}
+
+
+class CursorInvalid(ValueError):
+    """The cursor is not one this query handed out."""
+
+
+# --- time buckets -------------------------------------------------------------------
+
+def timescale_installed() -> bool:
+    """Whether the current PostgreSQL database has the TimescaleDB extension (checked once)."""
+    if connection.vendor != "postgresql":
+        return False
+    key = connection.settings_dict["NAME"]
+    if key not in _timescale_by_database:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'")
+            _timescale_by_database[key] = cursor.fetchone() is not None
+    return _timescale_by_database[key]
+
+
+_timescale_by_database: dict[str, bool] = {}
+
+
+class TimeBucket(Func):
+    """The start of the `seconds`-wide UTC-aligned bucket holding a timestamp."""
+
+    output_field = DateTimeField()
+
+    def __init__(self, expression, *, seconds: int):
+        super().__init__(expression)
+        self.seconds = int(seconds)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        timestamp, params = compiler.compile(self.source_expressions[0])
+        return bucket_sql_postgresql(timestamp, self.seconds, timescale=timescale_installed()), params
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        timestamp, params = compiler.compile(self.source_expressions[0])
+        return (f"datetime((unixepoch({timestamp}) / {self.seconds}) * {self.seconds}, 'unixepoch')",
+                params)
+
+
+def bucket_sql_postgresql(timestamp_sql: str, seconds: int, *, timescale: bool) -> str:
+    if timescale:
+        return f"time_bucket(INTERVAL '{int(seconds)} seconds', {timestamp_sql})"
+    return f"date_bin(INTERVAL '{int(seconds)} seconds', {timestamp_sql}, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
+
+
+def bucket_for_range(*, start: datetime, end: datetime) -> str:
+    """The smallest bucket that keeps [start, end) within MAX_POINTS_PER_SERIES buckets."""
+    seconds = (end - start).total_seconds()
+    for name, width in BUCKETS.items():
+        if seconds / width <= MAX_POINTS_PER_SERIES:
+            return name
+    return "1d"
+
+
+def bucket_floor(moment: datetime, seconds: int) -> datetime:
+    whole = int((moment - EPOCH) // timedelta(seconds=1))
+    return EPOCH + timedelta(seconds=whole - whole % seconds)
+
+
+# --- cursors ------------------------------------------------------------------------
+
+def _micros(moment: datetime) -> int:
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+def _from_micros(micros: int) -> datetime:
+    return EPOCH + timedelta(microseconds=micros)
+
+
+def cursor_encode(*, timestamp: datetime, name: str | None, order: Order, bucket: str | None) -> str:
+    key = {"t": _micros(timestamp), "o": order, "b": bucket}
+    if name is not None:
+        key["n"] = name
+    raw = json.dumps(key, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@dataclass(frozen=True)
+class Cursor:
+    timestamp: datetime
+    name: str | None
+    order: Order
+    bucket: str | None
+
+
+def cursor_decode(token: str) -> Cursor:
+    try:
+        key = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        cursor = Cursor(_from_micros(int(key["t"])), key.get("n"), key["o"], key["b"])
+    except (ValueError, TypeError, KeyError, OverflowError, binascii.Error) as exc:
+        raise CursorInvalid("Not a cursor this API handed out.") from exc
+    if cursor.order not in ("newest", "oldest") or (cursor.bucket is not None and cursor.bucket not in BUCKETS):
+        raise CursorInvalid("Not a cursor this API handed out.")
+    return cursor
+
+
+# --- the query ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReadingQuery:
+    """What a caller asked for, already validated. `columns` are IMU columns; `names` metric names."""
+
+    sensor_id: str
+    kind: Kind
+    start: datetime
+    end: datetime | None = None
+    columns: tuple[str, ...] = tuple(IMU_COLUMNS)
+    names: tuple[str, ...] = ()
+    order: Order = "newest"
+    limit: int = DEFAULT_LIMIT
+    bucket: str | None = None
+    cursor: Cursor | None = None
+
+
+@dataclass
+class ReadingPage:
+    rows: list[dict]
+    next_cursor: str | None
+    bucket: str | None
+    bucket_chosen_by_server: bool = False
+    query: ReadingQuery | None = field(default=None, repr=False)
+
+
+def _model(kind: Kind):
+    return ImuReading if kind == "imu" else MetricReading
+
+
+def _in_range(query: ReadingQuery) -> QuerySet:
+    readings = _model(query.kind).objects.filter(sensor_id=query.sensor_id, timestamp__gte=query.start)
+    if query.end is not None:
+        readings = readings.filter(timestamp__lt=query.end)
+    if query.kind == "metric" and query.names:
+        readings = readings.filter(name__in=query.names)
+    return readings
+
+
+def _after_cursor(query: ReadingQuery, readings: QuerySet, width: int | None) -> QuerySet:
+    """Rows strictly past the cursor in the query's order: keyset on (timestamp[, name])
+    for raw rows, on (bucket start[, name]) for buckets. Rows inserted meanwhile never
+    shift a page, because the position is a key, not an offset."""
+    position = query.cursor
+    if position is None:
+        return readings
+    newest = query.order == "newest"
+    moment = position.timestamp
+    if width is None:
+        past = Q(timestamp__lt=moment) if newest else Q(timestamp__gt=moment)
+        same_time = Q(timestamp=moment)
+        readings = readings.filter(**{"timestamp__lte" if newest else "timestamp__gte": moment})
+    else:
+        bucket_end = moment + timedelta(seconds=width)
+        past = Q(timestamp__lt=moment) if newest else Q(timestamp__gte=bucket_end)
+        same_time = Q(timestamp__gte=moment, timestamp__lt=bucket_end)
+        readings = readings.filter(
+            **{"timestamp__lt" if newest else "timestamp__gte": bucket_end if newest else moment})
+    if query.kind == "metric" and position.name is not None:
+        name_past = Q(name__lt=position.name) if newest else Q(name__gt=position.name)
+        return readings.filter(past | (same_time & name_past))
+    return readings.filter(past)
+
+
+def readings_page(*, query: ReadingQuery) -> ReadingPage:
+    """One page of raw readings, or of buckets when `query.bucket` is set."""
+    if query.bucket:
+        return _bucket_page(query)
+    readings = _after_cursor(query, _in_range(query), width=None)
+    direction = "-" if query.order == "newest" else ""
+    if query.kind == "imu":
+        values = readings.order_by(f"{direction}timestamp").values_list("timestamp", *query.columns)
+        fetched = list(values[: query.limit + 1])
+        rows = [_imu_row(row, query.columns) for row in fetched[: query.limit]]
+    else:
+        values = readings.order_by(f"{direction}timestamp", f"{direction}name").values_list("timestamp", "name", "value")
+        fetched = list(values[: query.limit + 1])
+        rows = [{"timestamp": timestamp, "name": name, "value": value}
+                for timestamp, name, value in fetched[: query.limit]]
+    return ReadingPage(rows=rows, next_cursor=_next_cursor(query, rows, has_more=len(fetched) > query.limit),
+                       bucket=None, query=query)
+
+
+def _imu_row(values: tuple, columns: tuple[str, ...]) -> dict:
+    row: dict = {"timestamp": values[0]}
+    for column, value in zip(columns, values[1:]):
+        group, key = IMU_COLUMNS[column]
+        if key is None:
+            row[group] = value
+        else:
+            row.setdefault(group, {})[key] = value
+    return row
+
+
+def _bucket_page(query: ReadingQuery) -> ReadingPage:
+    width = BUCKETS[query.bucket]
+    readings = _after_cursor(query, _in_range(query), width=width)
+    direction = "-" if query.order == "newest" else ""
+    grouped = readings.annotate(bucket=TimeBucket(F("timestamp"), seconds=width))
+    if query.kind == "imu":
+        aggregates = {"count": Count("*")}
+        for column in query.columns:
+            aggregates |= {f"{column}__avg": Avg(column), f"{column}__min": Min(column), f"{column}__max": Max(column)}
+        values = grouped.values("bucket").annotate(**aggregates).order_by(f"{direction}bucket")
+    else:
+        values = (grouped.values("bucket", "name")
+                  .annotate(count=Count("*"), avg=Avg("value"), min=Min("value"), max=Max("value"))
+                  .order_by(f"{direction}bucket", f"{direction}name"))
+    fetched = list(values[: query.limit + 1])
+    rows = [_bucket_row(row, query) for row in fetched[: query.limit]]
+    return ReadingPage(rows=rows, next_cursor=_next_cursor(query, rows, has_more=len(fetched) > query.limit),
+                       bucket=query.bucket, query=query)
+
+
+def _bucket_row(values: dict, query: ReadingQuery) -> dict:
+    row = {"timestamp": values["bucket"]}
+    if query.kind == "metric":
+        row.update(name=values["name"], count=values["count"], avg=values["avg"], min=values["min"], max=values["max"])
+        return row
+    row["count"] = values["count"]
+    for column in query.columns:
+        row[column] = {stat: values[f"{column}__{stat}"] for stat in ("avg", "min", "max")}
+    return row
+
+
+def _next_cursor(query: ReadingQuery, rows: list[dict], *, has_more: bool) -> str | None:
+    if not has_more or not rows:
+        return None
+    last = rows[-1]
+    return cursor_encode(timestamp=last["timestamp"], name=last.get("name"), order=query.order, bucket=query.bucket)
+
+
+def readings_query_resolve(*, query: ReadingQuery, bucket_requested: bool, paging: bool) -> tuple[ReadingQuery, bool]:
+    """Pick a bucket when the caller gave none, is not paging raw rows, and the range holds
+    more than MAX_POINTS_PER_SERIES readings per series. Returns the query and whether the
+    server chose its bucket. Counting stops at the threshold, so this costs one short
+    index scan whatever the range."""
+    if bucket_requested or paging or query.bucket:
+        return query, False
+    readings = _in_range(query)
+    series = len(query.names) if query.kind == "metric" and query.names else 1
+    threshold = MAX_POINTS_PER_SERIES * series
+    if readings.order_by().values("timestamp")[threshold : threshold + 1].exists():
+        end = query.end or datetime.now(timezone.utc)
+        return replace(query, bucket=bucket_for_range(start=query.start, end=end)), True
+    return query, False
+
+
+EXPORT_CHUNK = 5000
+
+
+def readings_iter(*, query: ReadingQuery, chunk: int | None = None) -> Iterator[dict]:
+    """Every row of the query, fetched in keyset chunks: each chunk is a short query, so a
+    slow reader holds no transaction or snapshot open (that would block partition drops
+    and vacuum) and nothing is buffered beyond one chunk."""
+    query = replace(query, limit=chunk or EXPORT_CHUNK, cursor=None)
+    while True:
+        page = readings_page(query=query)
+        yield from page.rows
+        if page.next_cursor is None:
+            return
+        query = replace(query, cursor=cursor_decode(page.next_cursor))
+
+
+# --- newest reading -----------------------------------------------------------------
+
+def reading_latest(*, sensor_id: str, kind: Kind, names: tuple[str, ...] = ()) -> dict | None:
+    """The newest reading in the wire format: one backward step on the (sensor, timestamp)
+    key, so it costs the same at any table size. For metrics, every metric stored at
+    the newest timestamp (restricted to `names` when given)."""
+    if kind == "imu":
+        columns = tuple(IMU_COLUMNS)
+        values = (ImuReading.objects.filter(sensor_id=sensor_id).order_by("-timestamp")
+                  .values_list("timestamp", *columns).first())
+        return None if values is None else {"sensor_id": sensor_id, **_imu_row(values, columns)}
+    readings = MetricReading.objects.filter(sensor_id=sensor_id)
+    if names:
+        newest_by_name = [readings.filter(name=name).order_by("-timestamp").values_list("timestamp", flat=True).first()
+                          for name in names]
+        newest = max((moment for moment in newest_by_name if moment is not None), default=None)
+        readings = readings.filter(name__in=names)
+    else:
+        newest = readings.order_by("-timestamp").values_list("timestamp", flat=True).first()
+    if newest is None:
+        return None
+    metrics = dict(readings.filter(timestamp=newest).order_by("name").values_list("name", "value"))
+    return {"sensor_id": sensor_id, "timestamp": newest, "metrics": metrics}
+
+
+def metric_names(*, sensor_id: str) -> list[str]:
+    return list(MetricReading.objects.filter(sensor_id=sensor_id).order_by("name")
+                .values_list("name", flat=True).distinct())
+
+
+def daily_sums_live(*, sensor_id: str, name: str, start: datetime, end: datetime) -> dict[date, tuple[float, int]]:
+    """Sum and count of a metric per UTC day over [start, end), straight from the readings."""
+    rows = (MetricReading.objects.filter(sensor_id=sensor_id, name=name, timestamp__gte=start, timestamp__lt=end)
+            .annotate(day=TruncDate("timestamp", tzinfo=timezone.utc)).values("day")
+            .annotate(total=Sum("value"), count=Count("*")).order_by("day"))
+    return {row["day"]: (row["total"], row["count"]) for row in rows}
+
