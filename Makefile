@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-services migrate seed check-deploy clean
+.PHONY: install run test check-deploy clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ run: install
 ## make test: the whole suite; with DATABASE_URL/REDIS_URL/CELERY_BROKER_URL set it runs against those services
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## make check-deploy: Django's deployment checklist with the production settings (needs SECRET_KEY and ALLOWED_HOSTS)
+check-deploy: install
+	$(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf var/test .pytest_cache

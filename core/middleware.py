@@ -25,8 +25,8 @@ def _observe(request, response, started: float) -> None:
     HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
 
 
-class RequestMetricsMiddleware:
-    """Counts requests and records their latency for /metrics."""
+class HybridMiddleware:
+    """A middleware that runs natively under ASGI and WSGI: `before` the view, `after` it."""
 
     sync_capable = True
     async_capable = True
@@ -39,19 +39,35 @@ class RequestMetricsMiddleware:
     def __call__(self, request):
         if iscoroutinefunction(self):
             return self.__acall__(request)
-        started = time.perf_counter()
+        state = self.before(request)
         response = self.get_response(request)
-        _observe(request, response, started)
+        self.after(request, response, state)
         return response
 
     async def __acall__(self, request):
-        started = time.perf_counter()
+        state = self.before(request)
         response = await self.get_response(request)
-        _observe(request, response, started)
+        self.after(request, response, state)
         return response
 
+    def before(self, request):
+        return None
 
-class ApiTrailingSlashMiddleware:
+    def after(self, request, response, state) -> None:
+        pass
+
+
+class RequestMetricsMiddleware(HybridMiddleware):
+    """Counts requests and records their latency for /metrics."""
+
+    def before(self, request) -> float:
+        return time.perf_counter()
+
+    def after(self, request, response, started: float) -> None:
+        _observe(request, response, started)
+
+
+class ApiTrailingSlashMiddleware(HybridMiddleware):
     """Serve an API path with or without its trailing slash, without redirecting.
 
     CommonMiddleware's APPEND_SLASH answers a 301 (or raises on POST), and a client
@@ -59,26 +75,7 @@ class ApiTrailingSlashMiddleware:
     spelling is resolved in place instead.
     """
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
-
-    def __call__(self, request):
-        if iscoroutinefunction(self):
-            return self.__acall__(request)
-        self._resolve_other_spelling(request)
-        return self.get_response(request)
-
-    async def __acall__(self, request):
-        self._resolve_other_spelling(request)
-        return await self.get_response(request)
-
-    @staticmethod
-    def _resolve_other_spelling(request) -> None:
+    def before(self, request) -> None:
         path = request.path_info
         if not path.startswith("/api/") or is_valid_path(path, get_urlconf()):
             return

@@ -322,3 +322,14 @@ CELERY_BEAT_SCHEDULE.update({
     "telemetry-retention-apply": {"task": "workers.tasks.maintenance.retention_apply_task",
                                   "schedule": timedelta(hours=6)},
 })
+
+# --- Telemetry queries and rollups ------------------------------------------------------
+# Metrics summed per day by the daily-totals rollup (GET /api/v1/data/{id}/daily); other
+# metrics are summed live from the readings.
+TELEMETRY_DAILY_TOTAL_METRICS = env.list("TELEMETRY_DAILY_TOTAL_METRICS", default=["energy_kwh"])
+# Each refresh rebuilds this many days before today, so readings arriving that late still count.
+TELEMETRY_DAILY_TOTAL_LOOKBACK_DAYS = env.int("TELEMETRY_DAILY_TOTAL_LOOKBACK_DAYS", default=2)
+CELERY_BEAT_SCHEDULE.update({
+    "telemetry-daily-totals-refresh": {"task": "workers.tasks.rollups.daily_totals_refresh_task",
+                                       "schedule": timedelta(minutes=15)},
+})

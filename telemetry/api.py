@@ -1,6 +1,7 @@
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
@@ -86,6 +87,7 @@ class StoreDataApi(IngestApi):
 
 # --- Queries ---------------------------------------------------------------------------
 
+@extend_schema_field(OpenApiTypes.DATETIME)
 class AwareDateTimeField(serializers.Field):
     """ISO 8601 with a zone, or epoch milliseconds; naive times are refused (as on ingest)."""
 
@@ -237,7 +239,8 @@ class ReadingsApi(APIView):
     content_negotiation_class = IgnoreFormatParameter
     sensor_kwarg = "sensor_id"
 
-    @extend_schema(parameters=[ReadingsQueryInput])
+    @extend_schema(parameters=[ReadingsQueryInput],
+                   responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="A page of readings or buckets")})
     def get(self, request, **kwargs):
         sensor = sensor_get(user=request.user, sensor_id=kwargs[self.sensor_kwarg])
         params = ReadingsQueryInput(data=request.query_params)
@@ -287,7 +290,8 @@ class LatestReadingApi(APIView):
     """The newest reading of a sensor in the wire format (for metrics: every metric at the
     newest timestamp, or only those named in `metric`). 404 when it has none yet."""
 
-    @extend_schema(parameters=[LatestReadingInput])
+    @extend_schema(parameters=[LatestReadingInput],
+                   responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="The newest reading")})
     def get(self, request, sensor_id: str):
         sensor = sensor_get(user=request.user, sensor_id=sensor_id)
         params = LatestReadingInput(data=request.query_params)
@@ -298,3 +302,45 @@ class LatestReadingApi(APIView):
         if reading is None:
             raise exceptions.NotFound(f"Sensor {sensor.pk} has no {kind} readings yet.")
         return Response(reading)
+
+
+class DailyTotalsInput(serializers.Serializer):
+    metric = serializers.CharField(default="energy_kwh", help_text="The metric summed per day.")
+    start = serializers.DateField(required=False, help_text="First UTC day (default: 29 days before `end`).")
+    end = serializers.DateField(required=False, help_text="Last UTC day, inclusive (default: today).")
+
+    def validate_metric(self, value):
+        names = _metric_names(value)
+        if len(names) != 1:
+            raise serializers.ValidationError("Name one metric.")
+        return names[0]
+
+    def validate(self, attrs):
+        end = attrs.setdefault("end", datetime.now(timezone.utc).date())
+        start = attrs.setdefault("start", end - timedelta(days=29))
+        if start > end:
+            raise serializers.ValidationError({"start": ["Must not be after end."]})
+        if (end - start).days >= selectors.MAX_POINTS_PER_SERIES:
+            raise serializers.ValidationError({"start": [f"At most {selectors.MAX_POINTS_PER_SERIES} days at once."]})
+        return attrs
+
+
+class DailyTotalsApi(APIView):
+    """A metric's sum per UTC day (energy_kwh: energy per day), every day from start to end.
+    Past days come from the rollup; today is summed live, complete up to `last_reading_at`."""
+
+    @extend_schema(parameters=[DailyTotalsInput],
+                   responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="Totals per UTC day")})
+    def get(self, request, sensor_id: str):
+        sensor = sensor_get(user=request.user, sensor_id=sensor_id)
+        params = DailyTotalsInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        name, first_day, last_day = (params.validated_data[key] for key in ("metric", "start", "end"))
+        return Response({
+            "sensor_id": sensor.pk,
+            "metric": name,
+            "start": first_day,
+            "end": last_day,
+            "last_reading_at": selectors.metric_last_reading_at(sensor_id=sensor.pk, name=name),
+            "days": selectors.daily_totals(sensor_id=sensor.pk, name=name, first_day=first_day, last_day=last_day),
+        })

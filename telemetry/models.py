@@ -39,3 +39,30 @@ class MetricReading(models.Model):
     class Meta:
         db_table = "telemetry_metric_reading"
         indexes = [models.Index(fields=["sensor", "name", "timestamp"], name="metric_sensor_name_time")]
+
+
+class DailyTotal(models.Model):
+    """Sum of a metric per sensor per UTC day (energy_kwh: the day's energy), kept by the
+    rollup beat task for the days before its watermark; today is always summed live."""
+
+    pk = models.CompositePrimaryKey("sensor_id", "name", "day")
+    sensor = models.ForeignKey(Sensor, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
+    name = models.CharField(max_length=64)
+    day = models.DateField()
+    total = models.FloatField()
+    readings = models.PositiveIntegerField()
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "telemetry_daily_total"
+
+
+class RollupWatermark(models.Model):
+    """How far a rollup is complete: every day before `through` is materialised."""
+
+    rollup = models.CharField(primary_key=True, max_length=64)
+    through = models.DateField()
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "telemetry_rollup_watermark"

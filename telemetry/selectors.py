@@ -13,14 +13,14 @@ import binascii
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Literal
 
 from django.db import connection
 from django.db.models import Avg, Count, DateTimeField, F, Func, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
-from telemetry.models import ImuReading, MetricReading
+from telemetry.models import DailyTotal, ImuReading, MetricReading, RollupWatermark
 
 Kind = Literal["imu", "metric"]
 Order = Literal["newest", "oldest"]
@@ -333,15 +333,62 @@ def reading_latest(*, sensor_id: str, kind: Kind, names: tuple[str, ...] = ()) -
     return {"sensor_id": sensor_id, "timestamp": newest, "metrics": metrics}
 
 
-def metric_names(*, sensor_id: str) -> list[str]:
-    return list(MetricReading.objects.filter(sensor_id=sensor_id).order_by("name")
-                .values_list("name", flat=True).distinct())
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.utc)
 
 
-def daily_sums_live(*, sensor_id: str, name: str, start: datetime, end: datetime) -> dict[date, tuple[float, int]]:
-    """Sum and count of a metric per UTC day over [start, end), straight from the readings."""
-    rows = (MetricReading.objects.filter(sensor_id=sensor_id, name=name, timestamp__gte=start, timestamp__lt=end)
+def _daily_sums_live(*, sensor_id: str, name: str, first_day: date, last_day: date) -> dict[date, tuple[float, int]]:
+    rows = (MetricReading.objects
+            .filter(sensor_id=sensor_id, name=name, timestamp__gte=day_start(first_day),
+                    timestamp__lt=day_start(last_day + timedelta(days=1)))
             .annotate(day=TruncDate("timestamp", tzinfo=timezone.utc)).values("day")
-            .annotate(total=Sum("value"), count=Count("*")).order_by("day"))
-    return {row["day"]: (row["total"], row["count"]) for row in rows}
+            .annotate(total=Sum("value"), readings=Count("*")).order_by())
+    return {row["day"]: (row["total"], row["readings"]) for row in rows}
 
+
+def _daily_sums_continuous_aggregate(*, sensor_id: str, name: str, first_day: date,
+                                     last_day: date) -> dict[date, tuple[float, int]]:
+    from telemetry.rollups import CONTINUOUS_AGGREGATE
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (day AT TIME ZONE 'UTC')::date, total, readings FROM {CONTINUOUS_AGGREGATE} "
+            "WHERE sensor_id = %s AND name = %s AND day >= %s AND day < %s",
+            [sensor_id, name, day_start(first_day), day_start(last_day + timedelta(days=1))])
+        return {day: (total, readings) for day, total, readings in cursor.fetchall()}
+
+
+def daily_totals(*, sensor_id: str, name: str, first_day: date, last_day: date) -> list[dict]:
+    """One row per UTC day from first_day to last_day (inclusive): the metric's sum and how
+    many readings made it. Days before the rollup's watermark come from the rollup, the
+    rest (always today) are summed from the readings, so today is complete up to the
+    newest reading. Days without readings are 0."""
+    from telemetry.rollups import DAILY_ROLLUP, rollup_metric_names
+
+    sums: dict[date, tuple[float, int]] = {}
+    rolled_up = name in rollup_metric_names()
+    if rolled_up and timescale_installed():
+        sums = _daily_sums_continuous_aggregate(sensor_id=sensor_id, name=name, first_day=first_day, last_day=last_day)
+    else:
+        live_from = first_day
+        through = (RollupWatermark.objects.filter(rollup=DAILY_ROLLUP).values_list("through", flat=True).first()
+                   if rolled_up else None)
+        if through is not None:
+            sums = {day: (total, readings) for day, total, readings in DailyTotal.objects.filter(
+                sensor_id=sensor_id, name=name, day__gte=first_day, day__lt=min(through, last_day + timedelta(days=1)),
+            ).values_list("day", "total", "readings")}
+            live_from = max(first_day, through)
+        if live_from <= last_day:
+            sums |= _daily_sums_live(sensor_id=sensor_id, name=name, first_day=live_from, last_day=last_day)
+    days = []
+    day = first_day
+    while day <= last_day:
+        total, readings = sums.get(day, (0.0, 0))
+        days.append({"date": day, "total": total, "readings": readings})
+        day += timedelta(days=1)
+    return days
+
+
+def metric_last_reading_at(*, sensor_id: str, name: str) -> datetime | None:
+    return (MetricReading.objects.filter(sensor_id=sensor_id, name=name).order_by("-timestamp")
+            .values_list("timestamp", flat=True).first())

@@ -107,6 +107,13 @@ def test_filters_and_search(user, alice_client):
     assert alice_client.get("/api/v1/sensors", {"status": "nope"}).status_code == 400
 
 
+@pytest.mark.parametrize("page", ["abc", "99"])
+def test_a_page_that_does_not_exist_is_404_naming_page(user, alice_client, page):
+    sensor_make(owner=user)
+    response = alice_client.get("/api/v1/sensors", {"page": page})
+    assert response.status_code == 404 and "page" in response.json()["details"]
+
+
 def test_token_is_shown_once_and_stored_only_as_a_hash(user, alice_client):
     created = alice_client.post("/api/v1/sensors", {"id": "s-1", "name": "n"}, format="json").json()
     token = created["token"]

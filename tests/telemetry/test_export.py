@@ -5,6 +5,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.db import connections
 from django.test import AsyncClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -55,5 +56,7 @@ async def test_csv_under_asgi_streams_through_an_async_iterator(make_sensor, use
                                        headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200 and response.is_async, response.content
     content = b"".join([chunk async for chunk in response.streaming_content]).decode()
+    # The request ran on asgiref's thread; close its connection so the test database can be dropped.
+    await sync_to_async(connections.close_all)()
     rows = list(csv.reader(io.StringIO(content)))
     assert len(rows) == 36 and rows[1][0] == "2026-11-20T10:00:34Z"

@@ -2,5 +2,6 @@
 
 from workers.tasks.maintenance import partitions_ensure_task, retention_apply_task
 from workers.tasks.readings import readings_write_batch
+from workers.tasks.rollups import daily_totals_refresh_task
 
-__all__ = ["partitions_ensure_task", "readings_write_batch", "retention_apply_task"]
+__all__ = ["daily_totals_refresh_task", "partitions_ensure_task", "readings_write_batch", "retention_apply_task"]
