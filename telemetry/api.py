@@ -1,7 +1,7 @@
 from datetime import datetime, timedelta, timezone
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
@@ -15,7 +15,7 @@ from sensors.authentication import DeviceTokenAuthentication, DevicePrincipal
 from telemetry import ingest, selectors
 from telemetry.http_ingest import ingest_response
 from telemetry.schema import METRIC_NAME_PATTERN
-from telemetry.serializers import IngestResultSerializer, ReadingBatchSerializer
+from telemetry.serializers import IngestResultSerializer, ReadingBatchSerializer, ReadingSerializer
 
 READING_EXAMPLE = {
     "sensor_id": "imu-001",
@@ -239,8 +239,20 @@ class ReadingsApi(APIView):
     content_negotiation_class = IgnoreFormatParameter
     sensor_kwarg = "sensor_id"
 
-    @extend_schema(parameters=[ReadingsQueryInput],
-                   responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="A page of readings or buckets")})
+    @extend_schema(parameters=[ReadingsQueryInput], responses={
+        200: inline_serializer("ReadingsPage", {
+            "sensor_id": serializers.CharField(), "kind": serializers.ChoiceField(["imu", "metric"]),
+            "start": serializers.DateTimeField(), "end": serializers.DateTimeField(allow_null=True),
+            "order": serializers.ChoiceField(["newest", "oldest"]), "bucket": serializers.CharField(allow_null=True),
+            "bucket_chosen_by_server": serializers.BooleanField(), "fields": serializers.ListField(),
+            "count": serializers.IntegerField(), "next_cursor": serializers.CharField(allow_null=True),
+            "next": serializers.URLField(allow_null=True),
+            "results": serializers.ListField(child=serializers.DictField(), help_text=(
+                "IMU: SensorReading wire format; metrics: {timestamp, name, value}; buckets: "
+                "{timestamp, count, <column>: {avg, min, max}} or {timestamp, name, count, avg, min, max}")),
+        }),
+        (200, "text/csv"): OpenApiTypes.STR,
+    })
     def get(self, request, **kwargs):
         sensor = sensor_get(user=request.user, sensor_id=kwargs[self.sensor_kwarg])
         params = ReadingsQueryInput(data=request.query_params)
@@ -290,8 +302,7 @@ class LatestReadingApi(APIView):
     """The newest reading of a sensor in the wire format (for metrics: every metric at the
     newest timestamp, or only those named in `metric`). 404 when it has none yet."""
 
-    @extend_schema(parameters=[LatestReadingInput],
-                   responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="The newest reading")})
+    @extend_schema(parameters=[LatestReadingInput], responses={200: ReadingSerializer})
     def get(self, request, sensor_id: str):
         sensor = sensor_get(user=request.user, sensor_id=sensor_id)
         params = LatestReadingInput(data=request.query_params)
@@ -329,8 +340,12 @@ class DailyTotalsApi(APIView):
     """A metric's sum per UTC day (energy_kwh: energy per day), every day from start to end.
     Past days come from the rollup; today is summed live, complete up to `last_reading_at`."""
 
-    @extend_schema(parameters=[DailyTotalsInput],
-                   responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="Totals per UTC day")})
+    @extend_schema(parameters=[DailyTotalsInput], responses={200: inline_serializer("DailyTotals", {
+        "sensor_id": serializers.CharField(), "metric": serializers.CharField(), "start": serializers.DateField(),
+        "end": serializers.DateField(), "last_reading_at": serializers.DateTimeField(allow_null=True),
+        "days": inline_serializer("DailyTotal", {"date": serializers.DateField(), "total": serializers.FloatField(),
+                                                 "readings": serializers.IntegerField()}, many=True),
+    })})
     def get(self, request, sensor_id: str):
         sensor = sensor_get(user=request.user, sensor_id=sensor_id)
         params = DailyTotalsInput(data=request.query_params)
