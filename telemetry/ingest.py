@@ -18,7 +18,7 @@ from asgiref.sync import sync_to_async
 
 from sensors.models import Sensor, SensorStatus
 from telemetry import live
-from telemetry.schema import readings_validate
+from telemetry.schema import readings_decode, readings_validate
 from users.models import User
 
 MAX_BATCH_READINGS = 10_000
@@ -55,6 +55,9 @@ def payload_decode(raw: bytes) -> Any:
     and Infinity through, so they are rejected per reading with a reason."""
     if not raw:
         raise MalformedJson("Request body is empty; send JSON.")
+    typed = readings_decode(raw)
+    if typed is not None:
+        return typed
     try:
         return msgspec.json.decode(raw)
     except msgspec.DecodeError:
