@@ -15,6 +15,8 @@ from project.routing import websocket_urlpatterns  # noqa: E402
 from telemetry.http_ingest import IngestFastPath  # noqa: E402
 from users.websocket import JWTQueryAuthMiddleware  # noqa: E402
 
+import gc  # noqa: E402
+
 application = ProtocolTypeRouter(
     {
         # Device ingest is answered before Django (telemetry/http_ingest.py); the rest goes through.
@@ -24,3 +26,7 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Everything loaded so far lives as long as the process: keep it out of the garbage
+# collector's full passes, which otherwise re-scan it while ingest allocates.
+gc.freeze()
