@@ -72,16 +72,18 @@ def eye_tracker_ensure(*, user: User) -> Sensor:
     raise RuntimeError(f"Could not register an eye tracker for user {user.pk}.")
 
 
-def blink_records_write(*, rows: list[BlinkRow]) -> None:
-    """Store validated blink rows (cold path only); a client id already stored is skipped."""
+def blink_records_write(*, rows: list[BlinkRow]) -> int:
+    """Store validated blink rows (cold path only); a client id already stored is skipped.
+    Returns how many rows were handed in (ignored conflicts are not counted apart)."""
     if not rows:
-        return
+        return 0
     owners = dict(Sensor.objects.filter(pk__in={r.sensor_id for r in rows}).values_list("pk", "owner_id"))
     BlinkRecord.objects.bulk_create(
         [BlinkRecord(sensor_id=r.sensor_id, user_id=owners[r.sensor_id], client_id=r.client_id,
                      timestamp=r.timestamp, blink_count=r.blink_count, interval_s=r.interval_s, extras=r.extras)
          for r in rows if r.sensor_id in owners],
         batch_size=1000, ignore_conflicts=True)
+    return len(rows)
 
 
 def _client_id(record: Any) -> uuid.UUID | None:

@@ -63,12 +63,6 @@ def blink_row(sensor_id: str, timestamp: datetime, blink: BlinkIn) -> BlinkRow:
                     dict(blink.extras))
 
 
-def blink_wire(row: BlinkRow) -> dict[str, Any]:
-    """The `blink` part of the live reading viewers receive."""
-    return {"client_id": str(row.client_id), "blink_count": row.blink_count, "interval_s": row.interval_s,
-            "blinks_per_min": round(row.blink_count * 60 / row.interval_s, 2), "extras": row.extras}
-
-
 def blinks_encode(rows: list[BlinkRow]) -> list[list[Any]]:
     """JSON-safe rows for the broker."""
     return [[r.sensor_id, r.timestamp.isoformat(), str(r.client_id), r.blink_count, r.interval_s, r.extras]

@@ -62,7 +62,7 @@ def test_track_is_broadcast_live_to_viewers_of_the_tracker(alice_client, record,
     reading = json.loads(frame)
     assert reading["type"] == "reading" and reading["sensor_id"] == tracker.pk and reading["timestamp"] == "2026-11-02T00:01:00.000Z"
     assert reading["blink"]["client_id"] == sent["client_id"]
-    assert (reading["blink"]["blink_count"], reading["blink"]["blinks_per_min"]) == (12, 24.0)
+    assert (reading["blink"]["blink_count"], reading["blink"]["interval_s"]) == (12, 30)
 
 
 def test_sync_reports_each_record_and_a_retry_stores_nothing_new(alice_client, record, day):
