@@ -1,7 +1,8 @@
+import asyncio
 import json
 from datetime import datetime, timedelta, timezone
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 
 from sensors.models import Sensor
@@ -49,18 +50,25 @@ def test_track_rejects_a_bad_record_naming_the_field(alice_client, record, day):
 def test_track_is_broadcast_live_to_viewers_of_the_tracker(alice_client, record, day):
     alice_client.post("/api/v1/blink/track", record(day), format="json")  # registers the tracker
     tracker = Sensor.objects.get(device_type="eye_tracker")
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(sensor_group(tracker.pk), channel)
-    try:
-        sent = record(day + timedelta(minutes=1), blink_count=12, interval_s=30)
-        assert alice_client.post("/api/v1/blink/track", sent, format="json").status_code == 201
-        message = async_to_sync(layer.receive)(channel)
-    finally:
-        async_to_sync(layer.group_discard)(sensor_group(tracker.pk), channel)
+    sent = record(day + timedelta(minutes=1), blink_count=12, interval_s=30)
+
+    async def watch_while_tracking():
+        # One event loop for the viewer's channel, as a viewer consumer has.
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add(sensor_group(tracker.pk), channel)
+        try:
+            response = await sync_to_async(alice_client.post)("/api/v1/blink/track", sent, format="json")
+            assert response.status_code == 201
+            return await asyncio.wait_for(layer.receive(channel), timeout=10)
+        finally:
+            await layer.group_discard(sensor_group(tracker.pk), channel)
+
+    message = async_to_sync(watch_while_tracking)()
     [frame] = message["frames"]
     reading = json.loads(frame)
-    assert reading["type"] == "reading" and reading["sensor_id"] == tracker.pk and reading["timestamp"] == "2026-11-02T00:01:00.000Z"
+    assert reading["type"] == "reading" and reading["sensor_id"] == tracker.pk
+    assert reading["timestamp"] == "2026-11-02T00:01:00.000Z"
     assert reading["blink"]["client_id"] == sent["client_id"]
     assert (reading["blink"]["blink_count"], reading["blink"]["interval_s"]) == (12, 30)
 
