@@ -10,6 +10,7 @@ import logging
 import time
 import uuid
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -40,7 +41,12 @@ class CloseCode:
     INTERNAL = 1011  # the cold path failed; the device resends what was not acked
 
 
-def in_thread(function):
+# Frames of many devices are handed over at once (their publishes are grouped, see
+# telemetry/handover.py), so ingest gets more threads than asyncio's default executor.
+INGEST_EXECUTOR = ThreadPoolExecutor(max_workers=settings.LIVE_INGEST_THREADS, thread_name_prefix="ingest")
+
+
+def in_thread(function, executor: ThreadPoolExecutor | None = None):
     """Run blocking code (ORM, the ingest hand-over) off the event loop, in parallel with
     other sockets' work rather than queued behind it in one shared thread.
 
@@ -55,7 +61,7 @@ def in_thread(function):
         finally:
             close_old_connections()
 
-    return sync_to_async(run_and_release, thread_sensitive=False)
+    return sync_to_async(run_and_release, thread_sensitive=False, executor=executor)
 
 
 def _header(scope: dict, name: bytes) -> str:
@@ -192,8 +198,8 @@ class DeviceGatewayConsumer(JsonTextConsumer):
             await self.send_frame({"type": "error", "seq": seq, "errors": {"readings": ["This field is required."]}})
             return
         try:
-            result = await in_thread(ingest.accept)(payload={"readings": frame["readings"]}, source="websocket",
-                                                    device=self.sensor)
+            result = await in_thread(ingest.accept, INGEST_EXECUTOR)(
+                payload={"readings": frame["readings"]}, source="websocket", device=self.sensor)
         except (ingest.BatchTooLarge, ingest.PayloadInvalid) as exc:
             await self.send_frame({"type": "error", "seq": seq, "errors": {"readings": [str(exc)]}})
             return

@@ -14,6 +14,7 @@ from typing import Any
 
 from sensors.models import Sensor, SensorStatus
 from telemetry import live
+from telemetry.handover import GroupPublisher
 from telemetry.schema import readings_validate
 from users.models import User
 
@@ -109,13 +110,22 @@ def accept(*, payload: Any, source: str, device: Sensor | None = None, user: Use
     return IngestResult(accepted=len(batch.accepted), rejected=batch.rejected)
 
 
+def _broker_publish(batches: list) -> None:
+    from telemetry.storage import StorageBatch
+    from workers.tasks import readings_write_batch
+
+    readings_write_batch.delay(StorageBatch.merged(batches).as_message())
+
+
+_broker_hand_over = GroupPublisher(publish=_broker_publish)
+
+
 def _cold_path_hand_over(*, batch, source: str) -> None:
     from django.db import DatabaseError
     from kombu.exceptions import OperationalError as BrokerError
 
     from project.celery import app as celery_app
     from telemetry.services import batch_encode, readings_write
-    from workers.tasks import readings_write_batch
 
     encoded = batch_encode(imu=batch.imu, metrics=batch.metrics, source=source)
     if celery_app.conf.task_always_eager:
@@ -125,7 +135,8 @@ def _cold_path_hand_over(*, batch, source: str) -> None:
             raise ColdPathUnavailable("The database is unavailable; retry later.") from exc
         return
     # The broker confirms every publish (confirm_publish), so once delay() returns it holds the batch.
+    # Concurrent callers (many device sockets in one process) share one publish: see handover.py.
     try:
-        readings_write_batch.delay(encoded.as_message())
+        _broker_hand_over.submit(encoded)
     except (BrokerError, OSError) as exc:
         raise ColdPathUnavailable("The message broker is unavailable; retry later.") from exc
