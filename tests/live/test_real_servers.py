@@ -134,7 +134,7 @@ def test_simulated_fleet_streams_readings_and_answers_commands(user):
     from sensors.services import command_create
     from telemetry.models import ImuReading
 
-    with daphne_server() as server:
+    with daphne_server(CELERY_TASK_ALWAYS_EAGER="1") as server:  # stored in-process: no worker needed
         fleet = threading.Thread(target=call_command, args=("simulate_fleet",),
                                  kwargs={"sensors": 4, "hz": 10, "url": server.ws_url, "owner": user.username,
                                          "seconds": 6})
