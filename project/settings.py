@@ -311,6 +311,9 @@ TELEMETRY_RETENTION_DAYS = {
     "environment": env.int("TELEMETRY_RETENTION_ENVIRONMENT_DAYS", default=365),
     "other": env.int("TELEMETRY_RETENTION_OTHER_DAYS", default=365),
 }
+# A device token's sensor is remembered this long by each web process (rotation and
+# deactivation take effect within it).
+TELEMETRY_DEVICE_TOKEN_CACHE_S = env.float("TELEMETRY_DEVICE_TOKEN_CACHE_S", default=30.0)
 TELEMETRY_PARTITIONS_AHEAD_DAYS = env.int("TELEMETRY_PARTITIONS_AHEAD_DAYS", default=7)
 TELEMETRY_COMPRESS_AFTER_DAYS = env.int("TELEMETRY_COMPRESS_AFTER_DAYS", default=7)
 CELERY_BEAT_SCHEDULE.update({
@@ -358,8 +361,6 @@ DEVICE_PRESENCE_WRITE_INTERVAL = env.float("DEVICE_PRESENCE_WRITE_INTERVAL", def
 # The sweep marks offline a device silent this long (its server process may have died).
 DEVICE_OFFLINE_AFTER = env.float("DEVICE_OFFLINE_AFTER", default=90.0)
 LIVE_VIEWER_QUEUE = env.int("LIVE_VIEWER_QUEUE", default=256)
-# Threads per server process handing device frames to ingest (each waits for its publish).
-LIVE_INGEST_THREADS = env.int("LIVE_INGEST_THREADS", default=32)
 LIVE_VIEWER_MAX_FPS = env.float("LIVE_VIEWER_MAX_FPS", default=60.0)
 COMMAND_DEFAULT_TTL = env.int("COMMAND_DEFAULT_TTL", default=300)
 COMMAND_MAX_TTL = env.int("COMMAND_MAX_TTL", default=7 * 24 * 3600)

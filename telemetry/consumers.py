@@ -10,7 +10,6 @@ import logging
 import time
 import uuid
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -41,12 +40,7 @@ class CloseCode:
     INTERNAL = 1011  # the cold path failed; the device resends what was not acked
 
 
-# Frames of many devices are handed over at once (their publishes are grouped, see
-# telemetry/handover.py), so ingest gets more threads than asyncio's default executor.
-INGEST_EXECUTOR = ThreadPoolExecutor(max_workers=settings.LIVE_INGEST_THREADS, thread_name_prefix="ingest")
-
-
-def in_thread(function, executor: ThreadPoolExecutor | None = None):
+def in_thread(function):
     """Run blocking code (ORM, the ingest hand-over) off the event loop, in parallel with
     other sockets' work rather than queued behind it in one shared thread.
 
@@ -61,7 +55,7 @@ def in_thread(function, executor: ThreadPoolExecutor | None = None):
         finally:
             close_old_connections()
 
-    return sync_to_async(run_and_release, thread_sensitive=False, executor=executor)
+    return sync_to_async(run_and_release, thread_sensitive=False)
 
 
 def _header(scope: dict, name: bytes) -> str:
@@ -198,8 +192,9 @@ class DeviceGatewayConsumer(JsonTextConsumer):
             await self.send_frame({"type": "error", "seq": seq, "errors": {"readings": ["This field is required."]}})
             return
         try:
-            result = await in_thread(ingest.accept, INGEST_EXECUTOR)(
-                payload={"readings": frame["readings"]}, source="websocket", device=self.sensor)
+            # Validation and the broadcast run on this loop; only the hand-over leaves it.
+            result = await ingest.accept_async(payload={"readings": frame["readings"]}, source="websocket",
+                                               device=self.sensor)
         except (ingest.BatchTooLarge, ingest.PayloadInvalid) as exc:
             await self.send_frame({"type": "error", "seq": seq, "errors": {"readings": [str(exc)]}})
             return
