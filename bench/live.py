@@ -124,7 +124,7 @@ async def run(args, fleet, jwt, servers) -> dict:
     tally.measuring, elapsed = False, time.perf_counter() - started
     sent = sum(device.seq for device in devices) - sent_before
     acked = sum(device.acked for device in devices) - acked_before
-    cpu = [(cpu_seconds(server.process.pid) - before) / elapsed for server, before in zip(servers, cpu_before)]
+    cpu_used = [cpu_seconds(server.process.pid) - before for server, before in zip(servers, cpu_before)]
     stop.set()
     await asyncio.gather(*device_tasks, *viewers, return_exceptions=True)
     latencies = sorted(tally.latencies) or [float("nan")]
@@ -136,7 +136,10 @@ async def run(args, fleet, jwt, servers) -> dict:
         "latency_ms": {"p50": round(1000 * statistics.median(latencies), 1),
                        "p99": round(1000 * latencies[int(0.99 * (len(latencies) - 1))], 1),
                        "max": round(1000 * latencies[-1], 1)},
-        "daphne_cpu": [round(share, 2) for share in cpu],
+        # On a shared machine rates are the share of CPU the stack got; CPU per frame compares runs.
+        "daphne_cpu_share": [round(used / elapsed, 2) for used in cpu_used],
+        "daphne_cpu_ms_per_device_frame": round(1000 * sum(cpu_used) / max(sent, 1), 2),
+        "load_average": os.getloadavg()[0],
     }
 
 
