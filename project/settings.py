@@ -330,3 +330,13 @@ CELERY_BEAT_SCHEDULE.update({
     "telemetry-daily-totals-refresh": {"task": "workers.tasks.rollups.daily_totals_refresh_task",
                                        "schedule": timedelta(minutes=15)},
 })
+
+# --- BLE -------------------------------------------------------------------------------
+# bleak: the real adapter. fake: the simulated radio, on which the sensors with simulated MAC
+# addresses (02:5E:00:00:xx:xx, as `ble_listen --fake` registers them) are present.
+BLUETOOTH_BACKEND = env.str("BLUETOOTH_BACKEND", default="bleak")
+if BLUETOOTH_BACKEND not in ("bleak", "fake"):
+    raise ImproperlyConfigured(f"BLUETOOTH_BACKEND must be 'bleak' or 'fake', not {BLUETOOTH_BACKEND!r}.")
+BLUETOOTH_COLLECT_MAX_SECONDS = env.int("BLUETOOTH_COLLECT_MAX_SECONDS", default=300)
+# Collect jobs need the radio: run a worker with `-Q ble` on the gateway machine.
+CELERY_TASK_ROUTES.update({"workers.tasks.ble.collect_job_run": {"queue": "ble"}})

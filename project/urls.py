@@ -10,6 +10,7 @@ from products.urls import pages as product_pages
 api_v1 = [
     path("", include("users.urls")),
     path("", include("sensors.urls")),
+    path("", include("sensors.collect_urls")),
     path("", include("telemetry.urls")),
     path("", include("products.urls")),
 ]

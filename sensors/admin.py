@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from sensors.models import Sensor, SensorStatus
+from sensors.models import CollectJob, Sensor, SensorStatus
 from sensors.services import sensor_status_set, sensor_token_rotate
 
 
@@ -38,3 +38,19 @@ class SensorAdmin(admin.ModelAdmin):
     def deactivate(self, request, queryset):
         count = sensor_status_set(sensors=queryset, status=SensorStatus.INACTIVE)
         self.message_user(request, f"{count} sensor(s) deactivated.", messages.SUCCESS)
+
+
+@admin.register(CollectJob)
+class CollectJobAdmin(admin.ModelAdmin):
+    """Read-only: jobs are created through the API and finished by the `ble` worker."""
+
+    list_display = ["id", "sensor", "owner", "status", "seconds", "readings", "rejected", "created_at", "finished_at"]
+    list_filter = ["status"]
+    search_fields = ["sensor__id", "owner__username", "error"]
+    list_select_related = ["sensor", "owner"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

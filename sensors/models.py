@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -71,3 +73,34 @@ class Sensor(models.Model):
         else:
             self.mac_address = None
         super().save(*args, **kwargs)
+
+
+class CollectJobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class CollectJob(models.Model):
+    """A request to read a BLE sensor now ("collect on demand"), run by a worker on queue `ble`."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="collect_jobs")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collect_jobs")
+    seconds = models.PositiveIntegerField(default=0, help_text="How long to collect; 0 takes one snapshot.")
+    status = models.CharField(max_length=16, choices=CollectJobStatus.choices, default=CollectJobStatus.QUEUED)
+    packets = models.PositiveIntegerField(default=0)
+    readings = models.PositiveIntegerField(default=0, help_text="Readings handed to ingest and accepted.")
+    rejected = models.PositiveIntegerField(default=0, help_text="Readings ingest refused.")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"collect {self.sensor_id} ({self.status})"

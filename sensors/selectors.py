@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from sensors.models import Sensor, SensorStatus
+from sensors.models import CollectJob, Sensor, SensorStatus
 from sensors.tokens import device_token_hash
 from users.models import User
 
@@ -31,3 +31,11 @@ def ble_sensor_list() -> QuerySet[Sensor]:
     """Sensors a BLE gateway listens to: not deactivated, with a BLE profile and a MAC address."""
     return (Sensor.objects.exclude(status=SensorStatus.INACTIVE).exclude(ble_profile="")
             .filter(mac_address__isnull=False).order_by("pk"))
+
+
+def collect_job_get(*, user: User, job_id: str) -> CollectJob:
+    """A collect job its requester (or staff) may see, or Http404."""
+    jobs = CollectJob.objects.select_related("sensor")
+    if not user.is_staff:
+        jobs = jobs.filter(owner=user)
+    return get_object_or_404(jobs, pk=job_id)

@@ -1,7 +1,9 @@
-from django.db import transaction
+import threading
+
+from django.db import connections, transaction
 from django.utils import timezone
 
-from sensors.models import BleProfile, DeviceType, Sensor, SensorStatus
+from sensors.models import BleProfile, CollectJob, CollectJobStatus, DeviceType, Sensor, SensorStatus
 from sensors.tokens import device_token_generate, device_token_hash
 from users.models import User
 
@@ -64,6 +66,9 @@ def sensor_link_state_update(*, sensor_id: str, battery_level: int | None = None
 
 
 SIMULATED_BLE_PREFIX = "ble-sim-"
+# Locally administered addresses of simulated devices; with BLUETOOTH_BACKEND=fake they are the
+# only devices the simulated radio has.
+SIMULATED_BLE_MAC_PREFIX = "02:5E:00:00:"
 
 
 @transaction.atomic
@@ -75,7 +80,7 @@ def ble_simulated_sensors_ensure(*, owner: User, profiles: list[str]) -> list[Se
     """
     sensors = []
     for index, profile in enumerate(profiles):
-        mac = f"02:5E:00:00:{index // 256:02X}:{index % 256:02X}"
+        mac = f"{SIMULATED_BLE_MAC_PREFIX}{index // 256:02X}:{index % 256:02X}"
         sensor = Sensor.objects.filter(mac_address=mac).first()
         if sensor is None:
             device_type = DeviceType.ENERGY_METER if profile == BleProfile.SIG_ENERGY else DeviceType.IMU
@@ -84,3 +89,73 @@ def ble_simulated_sensors_ensure(*, owner: User, profiles: list[str]) -> list[Se
                                            device_type=device_type, mac_address=mac, ble_profile=profile)
         sensors.append(sensor)
     return sensors
+
+
+class SensorNotCollectable(Exception):
+    """The sensor cannot be read over BLE; the message says why, for a person."""
+
+
+def sensor_collect_refusal(*, sensor: Sensor) -> str | None:
+    """Why a collect job for this sensor cannot run, or None when it can."""
+    if not sensor.mac_address or not sensor.ble_profile:
+        return f"Sensor {sensor.pk} is not a BLE device: give it a MAC address and a BLE profile."
+    if sensor.status == SensorStatus.INACTIVE:
+        return f"Sensor {sensor.pk} is inactive; activate it to collect its readings."
+    return None
+
+
+@transaction.atomic
+def collect_job_request(*, sensor: Sensor, owner: User, seconds: int) -> CollectJob:
+    """Queue a collect job (0 seconds: one snapshot); a worker on the `ble` queue runs it once committed."""
+    refusal = sensor_collect_refusal(sensor=sensor)
+    if refusal:
+        raise SensorNotCollectable(refusal)
+    job = CollectJob.objects.create(sensor=sensor, owner=owner, seconds=seconds)
+    job_id = str(job.pk)
+    transaction.on_commit(lambda: _collect_job_enqueue(job_id=job_id))
+    return job
+
+
+def _collect_job_enqueue(*, job_id: str) -> None:
+    from project.celery import app as celery_app
+    from workers.tasks import collect_job_run
+
+    if celery_app.conf.task_always_eager:
+        # Embedded mode has no worker, and running the job inline would hold the request for
+        # the whole collection: run it beside the request instead.
+        threading.Thread(target=_collect_job_run_beside, args=(job_id,), name=f"collect-{job_id}", daemon=True).start()
+    else:
+        collect_job_run.delay(job_id)
+
+
+def _collect_job_run_beside(job_id: str) -> None:
+    from workers.tasks import collect_job_run
+
+    try:
+        collect_job_run.apply(args=[job_id])
+    finally:
+        connections.close_all()
+
+
+def collect_job_start(*, job: CollectJob) -> bool:
+    """Mark a job running; False when it already finished (a redelivered task does nothing then).
+
+    A job left running by a killed worker runs again: its readings are stored once anyway.
+    """
+    now = timezone.now()
+    started = CollectJob.objects.filter(
+        pk=job.pk, status__in=[CollectJobStatus.QUEUED, CollectJobStatus.RUNNING]
+    ).update(status=CollectJobStatus.RUNNING, started_at=now)
+    if started:
+        job.status, job.started_at = CollectJobStatus.RUNNING, now
+    return bool(started)
+
+
+def collect_job_finish(*, job: CollectJob, packets: int = 0, readings: int = 0, rejected: int = 0,
+                       error: str = "") -> CollectJob:
+    """Record the outcome: succeeded with its counts, or failed with the reason (counts kept)."""
+    job.status = CollectJobStatus.FAILED if error else CollectJobStatus.SUCCEEDED
+    job.packets, job.readings, job.rejected, job.error = packets, readings, rejected, error
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "packets", "readings", "rejected", "error", "finished_at"])
+    return job

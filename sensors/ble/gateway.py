@@ -9,12 +9,14 @@ import logging
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.cache import cache
 from django.db import close_old_connections, connection, connections
 
 from sensors.selectors import ble_sensor_list
-from sensors.services import sensor_link_state_update
+from sensors.services import SIMULATED_BLE_MAC_PREFIX, sensor_link_state_update
 from telemetry.ingest import accept
 
+from .fake import FakeDevice, FakeRadio
 from .listener import ListenerSettings
 from .pipeline import Target
 
@@ -90,3 +92,52 @@ def listener_settings(**overrides) -> ListenerSettings:
     }
     values.update({name: value for name, value in overrides.items() if value is not None})
     return ListenerSettings(**values)
+
+
+LEASE_TTL = 30.0  # seconds a device lease lives unless its holder renews it
+
+
+class CacheLease:
+    """The per-device lease (see listener.DeviceLease) kept in the Django cache.
+
+    With Redis every gateway and worker shares it; the embedded per-process cache only keeps
+    the collect jobs of one process apart.
+    """
+
+    renew_interval = LEASE_TTL / 3
+
+    def __init__(self, *, holder: str) -> None:
+        self.holder = holder
+
+    @staticmethod
+    def _key(address: str) -> str:
+        return f"ble:lease:{address.upper()}"
+
+    async def acquire(self, address: str) -> bool:
+        key = self._key(address)
+        return await cache.aadd(key, self.holder, timeout=LEASE_TTL) or await cache.aget(key) == self.holder
+
+    async def renew(self, address: str) -> None:
+        key = self._key(address)
+        if await cache.aget(key) == self.holder:
+            await cache.atouch(key, timeout=LEASE_TTL)
+        elif not await cache.aadd(key, self.holder, timeout=LEASE_TTL):
+            logger.warning("the lease on %s was taken over by %s", address, await cache.aget(key))
+
+    async def release(self, address: str) -> None:
+        key = self._key(address)
+        if await cache.aget(key) == self.holder:
+            await cache.adelete(key)
+
+    async def holder_of(self, address: str) -> str | None:
+        return await cache.aget(self._key(address))
+
+
+def simulated_radio(*, targets: list[Target]) -> FakeRadio:
+    """The radio of BLUETOOTH_BACKEND=fake: only sensors with a simulated MAC address are on the air."""
+    radio = FakeRadio()
+    for target in targets:
+        if target.address.upper().startswith(SIMULATED_BLE_MAC_PREFIX):
+            seed = int(target.address[-5:].replace(":", ""), 16)
+            radio.add(FakeDevice(address=target.address, profile=target.profile, seed=seed))
+    return radio

@@ -12,13 +12,14 @@ against real adapters and against the fake radio in `fake.py`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from bleak import BleakClient, BleakScanner
 from bleak.backends.characteristic import BleakGATTCharacteristic
@@ -40,8 +41,31 @@ Registry = Callable[[], "Iterable[Target] | Awaitable[Iterable[Target]]"]
 # Hands a batch of SPEC readings over; may return how many of them were rejected.
 Ingest = Callable[[list[dict]], Awaitable["int | None"]]
 
+
+
+class DeviceBusy(Exception):
+    """Another gateway or collect job holds the device's lease."""
+
+
+class DeviceNotFound(Exception):
+    """The device did not advertise within the scan timeout."""
+
+
 # Failures a BLE link can produce; any of them ends the session and leads to a backoff.
-LINK_ERRORS = (BleakError, TimeoutError, OSError, EOFError, AttributeError)
+LINK_ERRORS = (BleakError, TimeoutError, OSError, EOFError, AttributeError, DeviceBusy)
+
+
+class DeviceLease(Protocol):
+    """A lock on a device address shared by every process that may connect to it, so a gateway
+    and a collect job never hold the same device twice. Expires unless renewed."""
+
+    renew_interval: float
+
+    async def acquire(self, address: str) -> bool: ...
+
+    async def renew(self, address: str) -> None: ...
+
+    async def release(self, address: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -112,6 +136,7 @@ class _Supervisor:
         self.advertised = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
         self.waiting_for_advert = False
+        self.serving = asyncio.Event()  # connected, subscribed and streaming
         self.last_packet = 0.0
         self.last_backoff: float | None = None
 
@@ -128,6 +153,7 @@ class BleListener:
         client_backend: type[BaseBleakClient] | None = None,
         recorder: Recorder | None = None,
         rng: random.Random | None = None,
+        lease: DeviceLease | None = None,
     ) -> None:
         self.settings = settings or ListenerSettings()
         self.counters = Counters()
@@ -138,6 +164,8 @@ class BleListener:
         self._client_backend = client_backend
         self._recorder = recorder
         self._rng = rng or random.Random()
+        self._lease = lease
+        self._readings_seen = asyncio.Event()
         self._stop = asyncio.Event()
         self._supervisors: dict[str, _Supervisor] = {}
         self._by_address: dict[str, _Supervisor] = {}
@@ -187,6 +215,60 @@ class BleListener:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
             await self._shutdown(writer)
+
+    async def collect(self, target: Target, *, seconds: float) -> None:
+        """Connect once to one sensor and collect for `seconds` after it starts streaming (0: until
+        its first readings), then disconnect and flush everything to ingest.
+
+        Raises DeviceNotFound, DeviceBusy, AdapterUnavailable, UnknownProfile, or the link error
+        that ended the connection; readings collected before a failure are still handed over.
+        """
+        self._loop = asyncio.get_running_loop()
+        decoder_class(target.profile)
+        (target,) = self._valid([target])
+        supervisor = _Supervisor(target, SensorStream(target, self.counters))
+        self._supervisors[target.sensor_id] = supervisor
+        if target.address:
+            self._by_address[target.address] = supervisor
+        await self._start_scanner()
+        writer = asyncio.create_task(self._writer(), name="ble-writer")
+        session: asyncio.Task[None] | None = None
+        try:
+            found = await self._wait_for_advert(supervisor)
+            await self._stop_scanner()
+            if found is None:
+                raise DeviceNotFound(
+                    f"Sensor {target.sensor_id} ({target.address or target.service_uuid}) was not seen advertising "
+                    f"within {self.settings.scan_timeout:g} s: is it switched on, in range and not connected elsewhere?"
+                )
+            session = asyncio.create_task(self._connect_and_serve(supervisor, *found), name=f"ble-collect-{target.sensor_id}")
+            await self._collect_window(supervisor, session, seconds)
+            supervisor.stop.set()
+            await session
+        finally:
+            supervisor.stop.set()
+            if session is not None and not session.done():
+                session.cancel()
+                await asyncio.gather(session, return_exceptions=True)
+            await self._shutdown(writer)
+
+    async def _collect_window(self, supervisor: _Supervisor, session: asyncio.Task[None], seconds: float) -> None:
+        serving = asyncio.ensure_future(supervisor.serving.wait())
+        try:
+            await asyncio.wait([session, serving], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            serving.cancel()
+        if session.done():
+            return
+        if seconds > 0:
+            await asyncio.wait([session], timeout=seconds)
+            return
+        # A snapshot: the stall timeout in _serve bounds the wait for a silent device.
+        first_readings = asyncio.ensure_future(self._readings_seen.wait())
+        try:
+            await asyncio.wait([session, first_readings], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            first_readings.cancel()
 
     async def _shutdown(self, writer: asyncio.Task[None]) -> None:
         await self._stop_scanner()
@@ -354,7 +436,7 @@ class BleListener:
         target = supervisor.target
         disconnected = asyncio.Event()
         kwargs: dict[str, Any] = {} if self._client_backend is None else {"backend": self._client_backend}
-        async with self._slots:
+        async with self._leased(device.address.upper()), self._slots:
             async with self._connect_lock:
                 client = await establish_connection(
                     BleakClient,
@@ -405,6 +487,7 @@ class BleListener:
             raise ProfileMismatch(f"device exposes none of the {session.decoder.profile} characteristics")
         for uuid, payload in session.decoder.start_commands():
             await asyncio.wait_for(client.write_gatt_char(uuid, payload, response=True), timeout)
+        supervisor.serving.set()
 
         now = self._now()
         supervisor.last_packet = now
@@ -442,6 +525,31 @@ class BleListener:
             await self._read(client, session, battery)
         except LINK_ERRORS as error:
             logger.debug("sensor %s: battery read failed: %r", session.sensor_id, error)
+
+    @contextlib.asynccontextmanager
+    async def _leased(self, address: str) -> AsyncIterator[None]:
+        lease = self._lease
+        if lease is None:
+            yield
+            return
+        if not await lease.acquire(address):
+            raise DeviceBusy(f"{address} is held by another gateway or collect job")
+        renewer = asyncio.create_task(self._lease_renew_forever(lease, address), name=f"ble-lease-{address}")
+        try:
+            yield
+        finally:
+            renewer.cancel()
+            await asyncio.gather(renewer, return_exceptions=True)
+            await self._quietly(lease.release(address), "release the lease")
+
+    @staticmethod
+    async def _lease_renew_forever(lease: DeviceLease, address: str) -> None:
+        while True:
+            await asyncio.sleep(lease.renew_interval)
+            try:
+                await lease.renew(address)
+            except Exception:  # the lease store being down must not drop a working link
+                logger.warning("could not renew the lease on %s", address, exc_info=True)
 
     async def _teardown(self, client: BleakClient, session: Session, subscribed: list[BleakGATTCharacteristic]) -> None:
         if client.is_connected:
@@ -496,6 +604,7 @@ class BleListener:
                 self._recorder.packet(address=item.address, characteristic=item.characteristic, host_time=item.host_time, data=item.data)
             readings = item.session.process(item.characteristic, item.host_time, item.data)
             if readings:
+                self._readings_seen.set()
                 if not batch:
                     deadline = self._now() + self.settings.batch_interval
                 batch.extend(readings)
@@ -523,4 +632,7 @@ class BleListener:
         return loop.time()
 
 
-__all__ = ["AdapterUnavailable", "BleListener", "ListenerSettings", "Target", "backoff_delay"]
+__all__ = [
+    "AdapterUnavailable", "BleListener", "DeviceBusy", "DeviceLease", "DeviceNotFound", "ListenerSettings", "Target",
+    "backoff_delay",
+]

@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 
 from sensors.ble.fake import FakeRadio
-from sensors.ble.listener import BleListener, ListenerSettings
+from sensors.ble.listener import BleListener, DeviceLease, ListenerSettings
 from sensors.ble.pipeline import Target
 from sensors.ble.recording import Recorder
 
@@ -90,7 +90,8 @@ def sensor_targets(radio: FakeRadio) -> list[Target]:
     return radio.targets(sensor_id=lambda device: f"imu-{device.address[-2:].lower()}")
 
 
-def make_listener(radio: FakeRadio, ingest: Collected, registry=None, recorder: Recorder | None = None, **overrides) -> BleListener:
+def make_listener(radio: FakeRadio, ingest: Collected, registry=None, recorder: Recorder | None = None,
+                  lease: DeviceLease | None = None, **overrides) -> BleListener:
     settings = dataclasses.replace(FAST, **overrides)
     return BleListener(
         registry=registry or (lambda: sensor_targets(radio)),
@@ -99,4 +100,5 @@ def make_listener(radio: FakeRadio, ingest: Collected, registry=None, recorder: 
         scanner_backend=radio.scanner_backend,
         client_backend=radio.client_backend,
         recorder=recorder,
+        lease=lease,
     )

@@ -64,6 +64,7 @@ class Command(BaseCommand):
             scanner_backend=radio.scanner_backend if radio else None,
             client_backend=radio.client_backend if radio else None,
             recorder=recorder,
+            lease=gateway.CacheLease(holder=f"gateway:{options['gateway_name']}"),
         )
         try:
             asyncio.run(self._listen(listener, radio, options["duration"], options["gateway_name"]))
