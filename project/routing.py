@@ -1,3 +1,5 @@
 """WebSocket routes. Each app contributes its own `websocket_urlpatterns`."""
 
-websocket_urlpatterns: list = []
+from telemetry.routing import websocket_urlpatterns as telemetry_websockets
+
+websocket_urlpatterns: list = [*telemetry_websockets]

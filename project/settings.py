@@ -340,3 +340,28 @@ if BLUETOOTH_BACKEND not in ("bleak", "fake"):
 BLUETOOTH_COLLECT_MAX_SECONDS = env.int("BLUETOOTH_COLLECT_MAX_SECONDS", default=300)
 # Collect jobs need the radio: run a worker with `-Q ble` on the gateway machine.
 CELERY_TASK_ROUTES.update({"workers.tasks.ble.collect_job_run": {"queue": "ble"}})
+
+# --- Live telemetry (device gateway, viewer streams, commands) -----------------------
+# Redis pub/sub carries group messages with one PUBLISH per frame instead of a write per
+# member; LIVE_CHANNEL_LAYER=core keeps channels_redis' list-based layer.
+LIVE_CHANNEL_LAYER = env.str("LIVE_CHANNEL_LAYER", default="pubsub")
+if REDIS_URL and LIVE_CHANNEL_LAYER == "pubsub":
+    CHANNEL_LAYERS["default"] = {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": "sensorium"},
+    }
+DEVICE_AUTH_TIMEOUT = env.float("DEVICE_AUTH_TIMEOUT", default=10.0)
+DEVICE_PING_INTERVAL = env.float("DEVICE_PING_INTERVAL", default=20.0)
+DEVICE_IDLE_TIMEOUT = env.float("DEVICE_IDLE_TIMEOUT", default=60.0)
+# last_message_at is written at most this often per device (not per frame).
+DEVICE_PRESENCE_WRITE_INTERVAL = env.float("DEVICE_PRESENCE_WRITE_INTERVAL", default=5.0)
+# The sweep marks offline a device silent this long (its server process may have died).
+DEVICE_OFFLINE_AFTER = env.float("DEVICE_OFFLINE_AFTER", default=90.0)
+LIVE_VIEWER_QUEUE = env.int("LIVE_VIEWER_QUEUE", default=256)
+LIVE_VIEWER_MAX_FPS = env.float("LIVE_VIEWER_MAX_FPS", default=60.0)
+COMMAND_DEFAULT_TTL = env.int("COMMAND_DEFAULT_TTL", default=300)
+COMMAND_MAX_TTL = env.int("COMMAND_MAX_TTL", default=7 * 24 * 3600)
+CELERY_BEAT_SCHEDULE.update({
+    "presence-sweep": {"task": "workers.tasks.presence.presence_sweep_task", "schedule": 15.0},
+    "commands-expire": {"task": "workers.tasks.presence.commands_expire_task", "schedule": 60.0},
+})

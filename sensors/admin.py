@@ -1,17 +1,17 @@
 from django.contrib import admin, messages
 
-from sensors.models import CollectJob, Sensor, SensorStatus
+from sensors.models import CollectJob, Command, Sensor, SensorStatus
 from sensors.services import sensor_status_set, sensor_token_rotate
 
 
 @admin.register(Sensor)
 class SensorAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "device_type", "status", "owner", "mac_address", "battery_level",
-                    "signal_strength", "last_seen"]
-    list_filter = ["status", "device_type", "ble_profile"]
+    list_display = ["id", "name", "device_type", "status", "online", "connected_since", "last_message_at", "owner",
+                    "mac_address", "battery_level", "signal_strength", "last_seen"]
+    list_filter = ["status", "online", "device_type", "ble_profile"]
     search_fields = ["id", "name", "mac_address", "owner__username"]
     readonly_fields = ["created_at", "updated_at", "last_seen", "battery_level", "signal_strength",
-                       "token_rotated_at"]
+                       "token_rotated_at", "online", "connected_since", "last_message_at", "connection_channel"]
     autocomplete_fields = ["owner"]
     actions = ["activate", "deactivate"]
 
@@ -53,4 +53,18 @@ class CollectJobAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Command)
+class CommandAdmin(admin.ModelAdmin):
+    list_display = ["name", "sensor", "status", "created_by", "created_at", "expires_at", "sent_at", "completed_at"]
+    list_filter = ["status", "name"]
+    search_fields = ["sensor__id", "name"]
+    readonly_fields = ["id", "sensor", "name", "params", "ttl_seconds", "status", "reply", "created_by",
+                       "created_at", "expires_at", "sent_at", "completed_at"]
+    list_select_related = ["sensor", "created_by"]
+
+    def has_add_permission(self, request):
+        # Commands are sent through the API so that delivery happens; the admin shows them.
         return False

@@ -1,24 +1,26 @@
 import django_filters
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from sensors.models import Sensor
-from sensors.selectors import sensor_list
+from sensors.selectors import command_list, sensor_list
 from sensors.serializers import (
+    CommandSerializer,
     DeviceTokenSerializer,
     SensorCreatedSerializer,
     SensorSerializer,
     SensorUpdateSerializer,
 )
-from sensors.services import sensor_create, sensor_delete, sensor_token_rotate, sensor_update
+from sensors.services import command_create, commands_expire, sensor_create, sensor_delete, sensor_token_rotate, sensor_update
 
 
 class SensorFilter(django_filters.FilterSet):
     class Meta:
         model = Sensor
-        fields = ["status", "device_type", "ble_profile"]
+        fields = ["status", "device_type", "ble_profile", "online"]
 
 
 class SensorViewSet(viewsets.ModelViewSet):
@@ -27,7 +29,7 @@ class SensorViewSet(viewsets.ModelViewSet):
     serializer_class = SensorSerializer
     filterset_class = SensorFilter
     search_fields = ["id", "name", "mac_address"]
-    ordering_fields = ["id", "name", "created_at", "last_seen"]
+    ordering_fields = ["id", "name", "created_at", "last_seen", "online"]
     lookup_value_regex = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,49}"
 
     queryset = Sensor.objects.none()  # for the schema generator; requests use get_queryset
@@ -61,3 +63,21 @@ class SensorViewSet(viewsets.ModelViewSet):
         """Issue a new device token; the old one stops working at once."""
         token = sensor_token_rotate(sensor=self.get_object())
         return Response({"token": token})
+
+    @extend_schema(methods=["GET"], request=None, responses={200: CommandSerializer(many=True)})
+    @extend_schema(methods=["POST"], request=CommandSerializer, responses={201: CommandSerializer})
+    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
+    def commands(self, request, pk=None):
+        """Commands to this device. POST queues one and delivers it at once if the device is
+        connected (to whichever server holds it), else when it reconnects, unless expired."""
+        sensor = self.get_object()
+        if request.method == "GET":
+            commands_expire(sensor_id=sensor.pk)
+            return Response(CommandSerializer(command_list(sensor=sensor), many=True).data)
+        serializer = CommandSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        command = command_create(sensor=sensor, name=data["name"], params=data["params"],
+                                 ttl_seconds=data.get("ttl_seconds") or settings.COMMAND_DEFAULT_TTL,
+                                 created_by=request.user)
+        return Response(CommandSerializer(command).data, status=status.HTTP_201_CREATED)

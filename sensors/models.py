@@ -52,6 +52,12 @@ class Sensor(models.Model):
     # SHA-256 of the device token; the token itself is shown once and never stored.
     token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     token_rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Presence, kept by the device gateway (any server process) and the presence sweep.
+    online = models.BooleanField(default=False, db_index=True, editable=False)
+    connected_since = models.DateTimeField(null=True, blank=True, editable=False)
+    last_message_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Channel-layer name of the socket holding the device: commands are sent there.
+    connection_channel = models.CharField(max_length=200, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["id"]
@@ -104,3 +110,36 @@ class CollectJob(models.Model):
 
     def __str__(self) -> str:
         return f"collect {self.sensor_id} ({self.status})"
+
+
+class CommandStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    ACKED = "acked", "Acked"
+    FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired"
+
+
+class Command(models.Model):
+    """An instruction to a device, delivered over its WebSocket, with its lifecycle."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="commands")
+    name = models.CharField(max_length=64)
+    params = models.JSONField(default=dict, blank=True)
+    ttl_seconds = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=CommandStatus.choices, default=CommandStatus.QUEUED)
+    reply = models.JSONField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["sensor", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.sensor_id} ({self.status})"

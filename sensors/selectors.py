@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from sensors.models import CollectJob, Sensor, SensorStatus
+from sensors.models import CollectJob, Command, Sensor, SensorStatus
 from sensors.tokens import device_token_hash
 from users.models import User
 
@@ -39,3 +39,8 @@ def collect_job_get(*, user: User, job_id: str) -> CollectJob:
     if not user.is_staff:
         jobs = jobs.filter(owner=user)
     return get_object_or_404(jobs, pk=job_id)
+
+
+def command_list(*, sensor: Sensor, limit: int = 200) -> QuerySet[Command]:
+    """The sensor's most recent commands, newest first."""
+    return Command.objects.filter(sensor=sensor).select_related("created_by").order_by("-created_at")[:limit]

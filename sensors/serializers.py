@@ -1,6 +1,7 @@
+from django.conf import settings
 from rest_framework import serializers
 
-from sensors.models import Sensor
+from sensors.models import Command, Sensor
 from sensors.validators import mac_address_normalise, validate_sensor_id
 
 
@@ -25,8 +26,10 @@ class SensorSerializer(serializers.ModelSerializer):
         fields = [
             "id", "name", "device_type", "mac_address", "ble_profile", "status", "owner",
             "created_at", "updated_at", "last_seen", "battery_level", "signal_strength",
+            "online", "connected_since", "last_message_at",
         ]
-        read_only_fields = ["created_at", "updated_at", "last_seen", "battery_level", "signal_strength"]
+        read_only_fields = ["created_at", "updated_at", "last_seen", "battery_level", "signal_strength",
+                            "online", "connected_since", "last_message_at"]
 
     def validate_mac_address(self, value):
         if value in (None, ""):
@@ -60,3 +63,30 @@ class SensorCreatedSerializer(SensorSerializer):
 
 class DeviceTokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
+
+
+class CommandSerializer(serializers.ModelSerializer):
+    """A command to a device: `{name, params, ttl_seconds}` in, its lifecycle out."""
+
+    name = serializers.RegexField(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$", max_length=64, error_messages={
+        "invalid": "Letters, digits, '_', '.' or '-', starting with a letter (at most 64)."})
+    params = serializers.DictField(required=False, default=dict)
+    ttl_seconds = serializers.IntegerField(required=False, min_value=1)
+
+    class Meta:
+        model = Command
+        fields = ["id", "sensor", "name", "params", "ttl_seconds", "status", "reply", "created_by", "created_at",
+                  "expires_at", "sent_at", "completed_at"]
+        read_only_fields = ["id", "sensor", "status", "reply", "created_by", "created_at", "expires_at", "sent_at",
+                            "completed_at"]
+
+    def validate_ttl_seconds(self, value):
+        limit = settings.COMMAND_MAX_TTL
+        if value > limit:
+            raise serializers.ValidationError(f"At most {limit} seconds.")
+        return value
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["created_by"] = instance.created_by.username if instance.created_by else None
+        return data

@@ -1,9 +1,20 @@
 import threading
+from datetime import timedelta
 
 from django.db import connections, transaction
 from django.utils import timezone
 
-from sensors.models import BleProfile, CollectJob, CollectJobStatus, DeviceType, Sensor, SensorStatus
+from sensors.models import (
+    BleProfile,
+    CollectJob,
+    CollectJobStatus,
+    Command,
+    CommandStatus,
+    DeviceType,
+    Sensor,
+    SensorStatus,
+)
+from sensors.realtime import device_channel_send, fleet_status_publish
 from sensors.tokens import device_token_generate, device_token_hash
 from users.models import User
 
@@ -32,6 +43,8 @@ def sensor_update(*, sensor: Sensor, **fields) -> Sensor:
         setattr(sensor, name, value)
     sensor.full_clean(validate_unique=True)
     sensor.save(update_fields=[*fields, "updated_at"])
+    if "status" in fields:
+        transaction.on_commit(lambda: fleet_status_publish(sensor=sensor))
     return sensor
 
 
@@ -44,8 +57,17 @@ def sensor_token_rotate(*, sensor: Sensor) -> str:
     return token
 
 
+@transaction.atomic
 def sensor_status_set(*, sensors, status: str) -> int:
-    return sensors.update(status=status, updated_at=timezone.now())
+    ids = list(sensors.values_list("pk", flat=True))
+    count = Sensor.objects.filter(pk__in=ids).update(status=status, updated_at=timezone.now())
+
+    def publish():
+        for sensor in Sensor.objects.filter(pk__in=ids):
+            fleet_status_publish(sensor=sensor)
+
+    transaction.on_commit(publish)
+    return count
 
 
 def sensor_delete(*, sensor: Sensor) -> None:
@@ -159,3 +181,60 @@ def collect_job_finish(*, job: CollectJob, packets: int = 0, readings: int = 0, 
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "packets", "readings", "rejected", "error", "finished_at"])
     return job
+
+
+# --- Commands to devices ----------------------------------------------------------------
+
+def _command_deliver_after_commit(command: Command) -> None:
+    def deliver():
+        channel = (Sensor.objects.filter(pk=command.sensor_id, online=True)
+                   .values_list("connection_channel", flat=True).first())
+        if channel:
+            device_channel_send(channel=channel, message={"type": "device.command", "id": str(command.pk)})
+
+    transaction.on_commit(deliver)
+
+
+@transaction.atomic
+def command_create(*, sensor: Sensor, name: str, params: dict, ttl_seconds: int,
+                   created_by: User | None) -> Command:
+    """Queue a command; if the device is connected (on any server process) it gets it now."""
+    now = timezone.now()
+    command = Command.objects.create(sensor=sensor, name=name, params=params, ttl_seconds=ttl_seconds,
+                                     created_by=created_by, expires_at=now + timedelta(seconds=ttl_seconds))
+    _command_deliver_after_commit(command)
+    return command
+
+
+def command_claim_for_delivery(*, command_id, sensor_id: str) -> Command | None:
+    """Queued → sent, exactly once, for the socket about to write it; None if it is not
+    (or no longer) deliverable: already sent, expired, or another sensor's."""
+    now = timezone.now()
+    claimed = Command.objects.filter(pk=command_id, sensor_id=sensor_id, status=CommandStatus.QUEUED,
+                                     expires_at__gt=now).update(status=CommandStatus.SENT, sent_at=now)
+    return Command.objects.get(pk=command_id) if claimed else None
+
+
+def commands_claim_pending(*, sensor_id: str) -> list[Command]:
+    """On (re)connect: expire what is too old, claim every queued command, oldest first."""
+    commands_expire(sensor_id=sensor_id)
+    pending = Command.objects.filter(sensor_id=sensor_id, status=CommandStatus.QUEUED).order_by("created_at")
+    return [claimed for command_id in pending.values_list("pk", flat=True)
+            if (claimed := command_claim_for_delivery(command_id=command_id, sensor_id=sensor_id))]
+
+
+def command_complete(*, command_id, sensor_id: str, succeeded: bool, reply: dict | None) -> bool:
+    """Record the device's answer; False when the command is not this sensor's or is settled."""
+    return bool(Command.objects.filter(
+        pk=command_id, sensor_id=sensor_id, status__in=[CommandStatus.QUEUED, CommandStatus.SENT],
+    ).update(status=CommandStatus.ACKED if succeeded else CommandStatus.FAILED, reply=reply,
+             completed_at=timezone.now()))
+
+
+def commands_expire(*, sensor_id: str | None = None) -> int:
+    """Queued or sent commands past their time to live become expired."""
+    now = timezone.now()
+    overdue = Command.objects.filter(status__in=[CommandStatus.QUEUED, CommandStatus.SENT], expires_at__lte=now)
+    if sensor_id is not None:
+        overdue = overdue.filter(sensor_id=sensor_id)
+    return overdue.update(status=CommandStatus.EXPIRED, completed_at=now)

@@ -1,0 +1,125 @@
+"""Live path through real Daphne processes on loopback (and Redis across processes)."""
+
+import asyncio
+import json
+import time
+import urllib.request
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import websockets
+
+from tests.live.helpers import access_token
+from tests.servers import daphne_server
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+def readings_for(sensor_id: str, frame: int, per_frame: int) -> list[dict]:
+    start = datetime.now(timezone.utc) - timedelta(minutes=30)
+    return [{"sensor_id": sensor_id,
+             "timestamp": (start + timedelta(milliseconds=frame * per_frame + i)).isoformat().replace("+00:00", "Z"),
+             "acceleration": {"x": 0.01 * i, "y": -0.02, "z": 9.81}, "gyroscope": {"x": 0.1, "y": 0.0, "z": -0.3}}
+            for i in range(per_frame)]
+
+
+async def frames_of(socket, kind: str, count: int, timeout: float = 30) -> list[dict]:
+    found = []
+    async with asyncio.timeout(timeout):
+        while len(found) < count:
+            frame = json.loads(await socket.recv())
+            if frame["type"] == kind:
+                found.append(frame)
+    return found
+
+
+def test_a_stalled_viewer_delays_neither_the_device_nor_another_viewer(device, user):
+    sensor, token = device
+    frames, per_frame = 60, 25
+
+    async def scenario(server):
+        viewer_url = f"{server.ws_url}/ws/data/stream/{sensor.pk}/?token={access_token(user)}"
+        # max_queue=1 and a tiny read buffer: this viewer stops reading after one frame.
+        stalled = await websockets.connect(viewer_url, max_queue=1, max_size=2**20)
+        watcher = await websockets.connect(viewer_url)
+        device_socket = await websockets.connect(f"{server.ws_url}/ws/devices/{sensor.pk}/",
+                                                 additional_headers={"Authorization": f"Device {token}"})
+        assert json.loads(await device_socket.recv())["type"] == "ready"
+
+        async def send_all():
+            for seq in range(frames):
+                await device_socket.send(json.dumps({"type": "telemetry", "seq": seq,
+                                                     "readings": readings_for(sensor.pk, seq, per_frame)}))
+
+        sender = asyncio.ensure_future(send_all())
+        acks = await frames_of(device_socket, "ack", frames)
+        seen = await frames_of(watcher, "reading", frames * per_frame)
+        await sender
+        assert [ack["seq"] for ack in acks] == list(range(frames))
+        assert len({frame["timestamp"] for frame in seen}) == frames * per_frame
+        for socket in (device_socket, watcher, stalled):
+            await socket.close()
+
+    with daphne_server() as server:
+        asyncio.run(scenario(server))
+
+
+def http(method: str, url: str, token: str, body: dict | None = None) -> dict:
+    request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body else None,
+                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+@pytest.mark.services
+def test_device_on_one_process_reaches_viewers_and_commands_from_others(device, user):
+    sensor, token = device
+    jwt = access_token(user)
+
+    async def scenario(a, b, c):
+        viewer = await websockets.connect(f"{b.ws_url}/ws/data/stream/{sensor.pk}/?token={jwt}")
+        fleet = await websockets.connect(f"{b.ws_url}/ws/fleet/?token={jwt}")
+        assert json.loads(await viewer.recv())["online"] is False
+        assert json.loads(await fleet.recv())["type"] == "snapshot"
+
+        on_a = await websockets.connect(f"{a.ws_url}/ws/devices/{sensor.pk}/",
+                                        additional_headers={"Authorization": f"Device {token}"})
+        assert json.loads(await on_a.recv())["type"] == "ready"
+        assert (await frames_of(fleet, "status", 1))[0]["online"] is True
+
+        sent = readings_for(sensor.pk, 0, 1)[0]
+        await on_a.send(json.dumps({"type": "telemetry", "seq": 1, "readings": [sent]}))
+        assert (await frames_of(on_a, "ack", 1))[0]["seq"] == 1
+        seen = (await frames_of(viewer, "reading", 1))[0]
+        assert seen["acceleration"] == sent["acceleration"] and seen["timestamp"][:23] == sent["timestamp"][:23]
+
+        created = await asyncio.to_thread(http, "POST", f"{c.url}/api/v1/sensors/{sensor.pk}/commands", jwt,
+                                          {"name": "set_rate", "params": {"hz": 10}})
+        command = (await frames_of(on_a, "command", 1))[0]
+        assert command["id"] == created["id"] and command["params"] == {"hz": 10}
+        await on_a.send(json.dumps({"type": "command_result", "id": command["id"], "status": "ok",
+                                    "result": {"hz": 10}}))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            listed = await asyncio.to_thread(http, "GET", f"{b.url}/api/v1/sensors/{sensor.pk}/commands", jwt)
+            if listed[0]["status"] == "acked":
+                break
+            await asyncio.sleep(0.1)
+        assert listed[0]["status"] == "acked" and listed[0]["reply"] == {"hz": 10}
+
+        # The same device reconnecting through another process takes over; A's socket is closed.
+        on_b = await websockets.connect(f"{b.ws_url}/ws/devices/{sensor.pk}/",
+                                        additional_headers={"Authorization": f"Device {token}"})
+        assert json.loads(await on_b.recv())["type"] == "ready"
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            async with asyncio.timeout(10):
+                while True:
+                    await on_a.recv()
+        assert closed.value.rcvd.code == 4409
+        for socket in (on_b, viewer, fleet):
+            await socket.close()
+
+    # The cold path of these servers writes in-process: this test is about the live path.
+    with daphne_server(CELERY_TASK_ALWAYS_EAGER="1") as a, daphne_server(CELERY_TASK_ALWAYS_EAGER="1") as b, \
+            daphne_server(CELERY_TASK_ALWAYS_EAGER="1") as c:
+        asyncio.run(scenario(a, b, c))
