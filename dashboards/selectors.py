@@ -1,13 +1,14 @@
 """Reads the dashboard pages need beyond the apps' own selectors: page-shaped summaries."""
 
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count
 from django.utils import timezone
 
 from sensors.models import DeviceType, Sensor, SensorStatus
 from sensors.selectors import sensor_list
+from telemetry import selectors as telemetry_selectors
 from telemetry.models import ImuReading, MetricReading
 from users.models import User
 
@@ -58,3 +59,138 @@ def readings_last_hour_by_sensor(*, sensor_ids: list[str]) -> dict[str, int]:
     for sensor_id, n in metric_counts:
         counts[sensor_id] = counts.get(sensor_id, 0) + n
     return counts
+
+
+# --- Sensor page ---------------------------------------------------------------------
+
+IMU_SERIES = [("accel_x", "Acceleration x"), ("accel_y", "Acceleration y"), ("accel_z", "Acceleration z"),
+              ("gyro_x", "Angular rate x"), ("gyro_y", "Angular rate y"), ("gyro_z", "Angular rate z")]
+UNITS = {"accel": "m/s²", "gyro": "°/s", "voltage": "V", "current": "A", "power": "W",
+         "energy_kwh": "kWh", "temperature": "°C", "humidity": "%", "pressure": "hPa"}
+
+
+def reading_kind(*, sensor: Sensor) -> str:
+    """How the sensor's readings are stored: IMU samples, or named metrics for the rest."""
+    return "imu" if sensor.device_type == DeviceType.IMU else "metric"
+
+
+def unit_of(name: str) -> str:
+    if name.startswith(("accel_", "gyro_")):
+        return UNITS[name.split("_")[0]]
+    return UNITS.get(name, "")
+
+
+@dataclass(frozen=True)
+class LatestValue:
+    label: str
+    value: float
+    unit: str
+
+
+@dataclass
+class LatestReading:
+    timestamp: str
+    values: list[LatestValue]
+
+
+def sensor_latest_reading(*, sensor: Sensor) -> LatestReading | None:
+    kind = reading_kind(sensor=sensor)
+    reading = telemetry_selectors.reading_latest(sensor_id=sensor.pk, kind=kind)
+    if reading is None:
+        return None
+    if kind == "imu":
+        values = [LatestValue(label, reading[group][axis], unit_of(column))
+                  for column, label in IMU_SERIES
+                  for group, axis in [telemetry_selectors.IMU_COLUMNS[column]]]
+    else:
+        values = [LatestValue(name, value, unit_of(name)) for name, value in reading["metrics"].items()]
+    return LatestReading(timestamp=reading["timestamp"], values=values)
+
+
+@dataclass
+class HistoryTable:
+    """Bucketed history: one row per bucket, one (avg, min, max) cell per series."""
+
+    bucket: str
+    columns: list[str]
+    rows: list[tuple[object, int, list[dict | None]]] = field(default_factory=list)
+
+
+def sensor_history_table(*, sensor: Sensor, start, end) -> HistoryTable:
+    bucket = telemetry_selectors.bucket_for_range(start=start, end=end)
+    kind = reading_kind(sensor=sensor)
+    query = telemetry_selectors.ReadingQuery(
+        sensor_id=sensor.pk, kind=kind, start=start, end=end, order="oldest",
+        limit=telemetry_selectors.MAX_LIMIT, bucket=bucket)
+    rows = telemetry_selectors.readings_page(query=query).rows
+    if kind == "imu":
+        return HistoryTable(
+            bucket=bucket, columns=[f"{label} ({unit_of(column)})" for column, label in IMU_SERIES],
+            rows=[(row["timestamp"], row["count"], [row[column] for column, _ in IMU_SERIES]) for row in rows])
+    names = sorted({row["name"] for row in rows})
+    by_bucket: dict = {}
+    for row in rows:
+        count, cells = by_bucket.setdefault(row["timestamp"], [0, {}])
+        by_bucket[row["timestamp"]][0] = max(count, row["count"])
+        cells[row["name"]] = {"avg": row["avg"], "min": row["min"], "max": row["max"]}
+    return HistoryTable(
+        bucket=bucket, columns=[f"{name} ({unit_of(name)})" if unit_of(name) else name for name in names],
+        rows=[(moment, count, [cells.get(name) for name in names])
+              for moment, (count, cells) in by_bucket.items()])
+
+
+# --- Energy ---------------------------------------------------------------------------
+
+ENERGY_METRIC = "energy_kwh"
+POWER_METRIC = "power"
+ENERGY_DAYS = 30
+POWER_BUCKET = "5m"
+
+
+@dataclass
+class EnergyMeterSummary:
+    sensor: Sensor
+    daily: list[tuple[date, float]]       # (UTC day, kWh) for each of the last 30 days, oldest first
+    power_today: list[tuple[datetime, float, float, float]]  # (bucket start, avg, min, max) in W
+
+    @property
+    def today_kwh(self) -> float | None:
+        return self.daily[-1][1] if self.daily and self.daily[-1][0] == timezone.now().date() else None
+
+    @property
+    def total_kwh(self) -> float:
+        return sum(kwh for _, kwh in self.daily)
+
+    @property
+    def power_now(self) -> float | None:
+        return self.power_today[-1][1] if self.power_today else None
+
+    def chart_data(self) -> dict:
+        return {
+            "sensorId": self.sensor.pk,
+            "days": [day.isoformat() for day, _ in self.daily],
+            "kwh": [kwh for _, kwh in self.daily],
+            "powerTimes": [moment.isoformat() for moment, *_ in self.power_today],
+            "powerAvg": [avg for _, avg, _, _ in self.power_today],
+            "powerMin": [low for _, _, low, _ in self.power_today],
+            "powerMax": [high for _, _, _, high in self.power_today],
+        }
+
+
+def energy_meter_summaries(*, user: User) -> list[EnergyMeterSummary]:
+    """Daily energy over the last 30 UTC days and today's power curve, per energy meter."""
+    now = timezone.now()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    first_day = midnight - timedelta(days=ENERGY_DAYS - 1)
+    summaries = []
+    for meter in sensor_list(user=user).filter(device_type=DeviceType.ENERGY_METER).order_by("id"):
+        daily = telemetry_selectors.daily_totals(sensor_id=meter.pk, name=ENERGY_METRIC,
+                                                 first_day=first_day.date(), last_day=now.date())
+        power = telemetry_selectors.readings_page(query=telemetry_selectors.ReadingQuery(
+            sensor_id=meter.pk, kind="metric", names=(POWER_METRIC,), start=midnight, end=now,
+            order="oldest", bucket=POWER_BUCKET, limit=telemetry_selectors.MAX_LIMIT)).rows
+        summaries.append(EnergyMeterSummary(
+            sensor=meter,
+            daily=[(row["date"], row["total"]) for row in daily],
+            power_today=[(row["timestamp"], row["avg"], row["min"], row["max"]) for row in power]))
+    return summaries

@@ -1,10 +1,22 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
 
-from dashboards.selectors import fleet_counts, fleet_sensor_list
+from dashboards import ranges
+from dashboards.selectors import (
+    ENERGY_DAYS,
+    energy_meter_summaries,
+    fleet_counts,
+    fleet_sensor_list,
+    reading_kind,
+    sensor_history_table,
+    sensor_latest_reading,
+)
 from sensors.models import DeviceType, SensorStatus
-from sensors.selectors import sensor_get, sensor_list
+from sensors.selectors import sensor_get
+from telemetry import selectors as telemetry_selectors
 
 
 @login_required
@@ -24,13 +36,46 @@ def fleet_overview_page(request):
 @login_required
 def sensor_page(request, sensor_id: str):
     sensor = sensor_get(user=request.user, sensor_id=sensor_id)
-    return render(request, "dashboards/sensor.html", {"sensor": sensor})
+    now = timezone.now()
+    range_error = None
+    try:
+        shown = ranges.history_range_parse(name=request.GET.get("range", ""), now=now,
+                                           start_text=request.GET.get("start", ""),
+                                           end_text=request.GET.get("end", ""))
+    except ranges.RangeInvalid as error:
+        range_error = error
+        shown = ranges.history_range_parse(name=ranges.DEFAULT, now=now)
+    kind = reading_kind(sensor=sensor)
+    return render(request, "dashboards/sensor.html", {
+        "sensor": sensor,
+        "kind": kind,
+        "latest": sensor_latest_reading(sensor=sensor),
+        "shown": shown,
+        "range_error": range_error,
+        "presets": ranges.PRESET_LABELS,
+        "history": sensor_history_table(sensor=sensor, start=shown.start, end=shown.end),
+        "page_config": {
+            "sensorId": sensor.pk,
+            "kind": kind,
+            "dataUrl": reverse("data-readings", args=[sensor.pk]),
+            "streamPath": f"/ws/data/stream/{sensor.pk}/",
+            "presets": {name: span.total_seconds() for name, span in ranges.PRESETS.items()},
+            "buckets": telemetry_selectors.BUCKETS,
+            "maxPoints": telemetry_selectors.MAX_POINTS_PER_SERIES,
+            "start": shown.start.isoformat(),
+            "end": shown.end.isoformat(),
+        },
+    })
 
 
 @login_required
 def energy_page(request):
-    meters = sensor_list(user=request.user).filter(device_type=DeviceType.ENERGY_METER)
-    return render(request, "dashboards/energy.html", {"meters": meters})
+    meters = energy_meter_summaries(user=request.user)
+    return render(request, "dashboards/energy.html", {
+        "meters": meters,
+        "charts": [meter.chart_data() for meter in meters],
+        "days": ENERGY_DAYS,
+    })
 
 
 @login_required

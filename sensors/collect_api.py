@@ -4,13 +4,19 @@ from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from sensors.models import CollectJob, Sensor
 from sensors.selectors import collect_job_get, sensor_get, sensor_list
-from sensors.services import SensorNotCollectable, collect_job_request
+from sensors.services import CollectQueueUnavailable, SensorNotCollectable, collect_job_request
+
+
+class QueueUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The message broker is unavailable; retry later."
+    default_code = "queue_unavailable"
 
 
 class CollectInput(serializers.Serializer):
@@ -46,12 +52,14 @@ def _collect_accepted(request, *, sensor: Sensor, seconds: int, field: str) -> R
         job = collect_job_request(sensor=sensor, owner=request.user, seconds=seconds)
     except SensorNotCollectable as refusal:
         raise ValidationError({field: [str(refusal)]}) from None
+    except CollectQueueUnavailable as outage:
+        raise QueueUnavailable(str(outage)) from None
     body = CollectJobOutput(job).data
     return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
 
 class SensorCollectApi(APIView):
-    @extend_schema(request=CollectInput, responses={202: CollectJobOutput})
+    @extend_schema(request=CollectInput, responses={202: CollectJobOutput, 503: None})
     def post(self, request, sensor_id: str):
         """Read this BLE sensor now; returns at once with a job to poll."""
         sensor = sensor_get(user=request.user, sensor_id=sensor_id)
@@ -61,7 +69,7 @@ class SensorCollectApi(APIView):
 
 
 class CollectDataApi(APIView):
-    @extend_schema(request=CollectDataInput, responses={202: CollectJobOutput})
+    @extend_schema(request=CollectDataInput, responses={202: CollectJobOutput, 503: None})
     def post(self, request):
         """The first system's name for collect on demand: `{device_id, seconds}`."""
         data = CollectDataInput(data=request.data)

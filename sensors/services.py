@@ -128,7 +128,10 @@ def sensor_collect_refusal(*, sensor: Sensor) -> str | None:
 
 @transaction.atomic
 def collect_job_request(*, sensor: Sensor, owner: User, seconds: int) -> CollectJob:
-    """Queue a collect job (0 seconds: one snapshot); a worker on the `ble` queue runs it once committed."""
+    """Queue a collect job (0 seconds: one snapshot); a worker on the `ble` queue runs it once committed.
+
+    Raises SensorNotCollectable, or CollectQueueUnavailable when the broker is down.
+    """
     refusal = sensor_collect_refusal(sensor=sensor)
     if refusal:
         raise SensorNotCollectable(refusal)
@@ -138,7 +141,13 @@ def collect_job_request(*, sensor: Sensor, owner: User, seconds: int) -> Collect
     return job
 
 
+class CollectQueueUnavailable(Exception):
+    """The broker refused a collect job; the job is recorded as failed."""
+
+
 def _collect_job_enqueue(*, job_id: str) -> None:
+    from kombu.exceptions import OperationalError as BrokerError
+
     from project.celery import app as celery_app
     from workers.tasks import collect_job_run
 
@@ -146,8 +155,14 @@ def _collect_job_enqueue(*, job_id: str) -> None:
         # Embedded mode has no worker, and running the job inline would hold the request for
         # the whole collection: run it beside the request instead.
         threading.Thread(target=_collect_job_run_beside, args=(job_id,), name=f"collect-{job_id}", daemon=True).start()
-    else:
+        return
+    try:
         collect_job_run.delay(job_id)
+    except (BrokerError, OSError) as error:
+        CollectJob.objects.filter(pk=job_id).update(
+            status=CollectJobStatus.FAILED, finished_at=timezone.now(),
+            error="The job could not be queued: the message broker is unavailable.")
+        raise CollectQueueUnavailable("The message broker is unavailable; retry later.") from error
 
 
 def _collect_job_run_beside(job_id: str) -> None:

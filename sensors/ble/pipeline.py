@@ -10,6 +10,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 from .decoders import DecodeError, Sample, decoder_for
 from .decoders.battery import BATTERY_LEVEL, battery_level
@@ -61,6 +62,10 @@ class Counters:
             "ingest_failures": self.ingest_failures,
             "rejected": self.rejected,
         }
+
+    def report(self) -> dict[str, Any]:
+        """The snapshot plus the gaps of each sensor, as gateways publish it for /metrics."""
+        return {**self.snapshot(), "gaps_by_sensor": dict(self.gaps_by_sensor)}
 
     def log_line(self) -> str:
         return "ble " + " ".join(f"{name}={value}" for name, value in self.snapshot().items())

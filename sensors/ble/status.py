@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from django.core.cache import cache
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -39,14 +40,15 @@ def _key(gateway: str) -> str:
     return f"ble:gateway:{gateway}"
 
 
-def gateway_counters_publish(*, gateway: str, counters: dict[str, int]) -> None:
+def gateway_counters_publish(*, gateway: str, counters: dict[str, Any]) -> None:
+    """Report a gateway's counters: the names above, plus `gaps_by_sensor` {sensor id: gaps}."""
     cache.set(_key(gateway), {"at": time.time(), "counters": counters}, timeout=int(STALE_AFTER * 2))
     known = set(cache.get(GATEWAYS_KEY) or ())
     if gateway not in known:
         cache.set(GATEWAYS_KEY, sorted(known | {gateway}), timeout=None)
 
 
-def gateway_counters_recent() -> dict[str, dict[str, int]]:
+def gateway_counters_recent() -> dict[str, dict[str, Any]]:
     """Counters of every gateway that reported within STALE_AFTER seconds."""
     names = cache.get(GATEWAYS_KEY) or []
     reports = cache.get_many([_key(name) for name in names])
@@ -72,7 +74,7 @@ class BleGatewayCollector(Collector):
         yield from self._families(gateways)
 
     @staticmethod
-    def _families(gateways: dict[str, dict[str, int]]) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+    def _families(gateways: dict[str, dict[str, Any]]) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         for name, help_text in _GAUGES.items():
             family = GaugeMetricFamily(f"sensorium_ble_{name}", help_text, labels=["gateway"])
             for gateway, counters in gateways.items():
@@ -83,3 +85,9 @@ class BleGatewayCollector(Collector):
             for gateway, counters in gateways.items():
                 family.add_metric([gateway], counters.get(name, 0))
             yield family
+        family = CounterMetricFamily("sensorium_ble_sensor_gaps", "Gaps detected in one sensor's BLE stream.",
+                                     labels=["gateway", "sensor"])
+        for gateway, counters in gateways.items():
+            for sensor_id, gaps in counters.get("gaps_by_sensor", {}).items():
+                family.add_metric([gateway, sensor_id], gaps)
+        yield family

@@ -120,6 +120,25 @@ def test_the_lease_is_free_again_after_a_job(alice_client, ble_sensor):
     assert cache.get(f"ble:lease:{SIMULATED_MAC}") is None
 
 
+@pytest.mark.django_db(transaction=True)
+def test_with_the_broker_down_the_request_is_a_503_and_the_job_failed(alice_client, ble_sensor, monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    from project.celery import app as celery_app
+    from workers.tasks import collect_job_run
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("[Errno 111] Connection refused")
+
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    monkeypatch.setattr(collect_job_run, "delay", broker_down)
+    response = alice_client.post(f"/api/v1/sensors/{ble_sensor.pk}/collect", {"seconds": 2}, format="json")
+    assert response.status_code == 503
+    assert response.json() == {"error": "The message broker is unavailable; retry later.", "details": {}}
+    job = CollectJob.objects.get()
+    assert (job.status, job.error) == ("failed", "The job could not be queued: the message broker is unavailable.")
+
+
 # ---------------------------------------------------------------- permissions
 
 

@@ -70,8 +70,11 @@ def test_listener_settings_come_from_django_settings(settings):
 
 
 def test_gateway_counters_appear_in_metrics(db):
-    gateway_counters_publish(gateway="gw-hall", counters={"connected": 3, "decoded": 1200, "dropped": 4})
+    gateway_counters_publish(gateway="gw-hall", counters={"connected": 3, "decoded": 1200, "dropped": 4,
+                                                          "gaps": 3, "gaps_by_sensor": {"imu-001": 2, "imu-002": 1}})
     body = Client().get("/metrics").content.decode()
+    assert 'sensorium_ble_gaps_total{gateway="gw-hall"} 3.0' in body
+    assert 'sensorium_ble_sensor_gaps_total{gateway="gw-hall",sensor="imu-001"} 2.0' in body
     assert 'sensorium_ble_connected{gateway="gw-hall"} 3.0' in body
     assert 'sensorium_ble_decoded_total{gateway="gw-hall"} 1200.0' in body
     assert 'sensorium_ble_dropped_total{gateway="gw-hall"} 4.0' in body

@@ -67,3 +67,19 @@ def test_swagger_ui_works_offline(db, client):
     served = client.get(bundle)
     assert served.status_code == 200
     assert b"".join(served.streaming_content if served.streaming else [served.content])
+
+
+def test_every_operation_documents_its_success_body(schema):
+    for path, method, operation in operations(schema):
+        successes = {code: response for code, response in operation["responses"].items() if code[0] == "2"}
+        assert successes, (method, path)
+        for code, response in successes.items():
+            if code not in ("204", "205"):
+                assert response.get("content"), (method, path, code)
+
+
+def test_every_write_with_input_documents_its_request_body(schema):
+    bodiless_actions = {"/api/v1/sensors/{id}/rotate-token"}
+    for path, method, operation in operations(schema):
+        if method in ("post", "put", "patch") and path not in bodiless_actions:
+            assert operation.get("requestBody", {}).get("content"), (method, path)

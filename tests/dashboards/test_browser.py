@@ -1,9 +1,12 @@
 """The dashboards in headless Chromium against a real Daphne (HTTP and WebSockets)."""
 
+from urllib.parse import parse_qs, urlparse
+
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser import PHONE, chromium_page, screenshot, sign_in
+from tests.dashboards.readings import metric_reading
 from tests.servers import daphne_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -11,8 +14,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def alices_fleet(make_sensor, user):
-    make_sensor(owner=user, id="imu-forklift", name="Forklift motion")
-    make_sensor(owner=user, id="meter-main", name="Main panel", device_type="energy_meter")
+    """The device tokens of Alice's two sensors."""
+    _, forklift_token = make_sensor(owner=user, id="imu-forklift", name="Forklift motion")
+    _, meter_token = make_sensor(owner=user, id="meter-main", name="Main panel", device_type="energy_meter")
+    return {"imu-forklift": forklift_token, "meter-main": meter_token}
 
 
 @pytest.fixture
@@ -21,7 +26,15 @@ def server():
         yield daphne
 
 
-def test_every_page_is_reachable_from_the_navigation(server, alices_fleet, user, password):
+@pytest.fixture
+def alices_history(alices_fleet, motion_history, send_readings, user):
+    motion_history()
+    send_readings(user, [metric_reading("meter-main", hours * 3600, energy_kwh=0.4 + hours % 5 / 10,
+                                        power=600.0 + 40 * (hours % 7))
+                         for hours in range(0, 72)])
+
+
+def test_every_page_is_reachable_from_the_navigation(server, alices_history, user, password):
     with chromium_page() as page:
         sign_in(page, server.url, user.username, password)
         expect(page.get_by_role("heading", name="Fleet overview")).to_be_visible()
@@ -30,11 +43,13 @@ def test_every_page_is_reachable_from_the_navigation(server, alices_fleet, user,
 
         page.get_by_role("link", name="Forklift motion").click()
         expect(page.get_by_role("heading", name="Forklift motion", level=1)).to_be_visible()
+        expect(page.locator("#history-charts canvas").first).to_be_visible()
         screenshot(page, "dashboards-sensor.png")
 
         navigation = page.get_by_role("navigation", name="Main")
         navigation.get_by_role("link", name="Energy").click()
         expect(page.get_by_role("heading", name="Energy", level=1)).to_be_visible()
+        expect(page.locator(".chart canvas")).to_have_count(2)  # daily energy and today's power
         screenshot(page, "dashboards-energy.png")
 
         navigation.get_by_role("link", name="Wellness").click()
@@ -47,6 +62,25 @@ def test_every_page_is_reachable_from_the_navigation(server, alices_fleet, user,
         page.get_by_role("button", name="Sign out").click()
         expect(page.get_by_role("heading", name="Signed out")).to_be_visible()
         screenshot(page, "dashboards-signed-out.png")
+
+
+def test_changing_the_range_requests_a_bucketed_query(server, alices_history, user, password):
+    with chromium_page() as page:
+        sign_in(page, server.url, user.username, password, next_path="/sensors/imu-forklift/")
+        expect(page.get_by_text("Table of the 180 buckets shown")).to_be_attached()
+        expect(page.locator("#history-charts canvas")).to_have_count(2)  # acceleration, angular rate
+
+        with page.expect_response(lambda response: "/api/v1/data/imu-forklift?" in response.url) as answer:
+            page.get_by_text("7 days", exact=True).click()
+        query = parse_qs(urlparse(answer.value.url).query)
+        assert query["bucket"] == ["1h"]
+        assert answer.value.ok
+        assert answer.value.json()["bucket"] == "1h"
+        expect(page.get_by_text("Averages per 1h bucket")).to_be_visible()
+        expect(page.get_by_text("Table of the 4 buckets shown")).to_be_attached()
+        assert "range=7d" in page.url
+        assert "format=csv" in page.get_by_role("link", name="Download this range as CSV").get_attribute("href")
+        screenshot(page, "dashboards-sensor-7d.png")
 
 
 def test_the_overview_works_on_a_phone_and_by_keyboard(server, alices_fleet, user, password):

@@ -1,27 +1,14 @@
 """The dashboard pages through Django's test client: who may see what, and what they show."""
 
-from datetime import timedelta
-
 import pytest
 from django.utils import timezone
 
 from telemetry import ingest
+from tests.dashboards.readings import imu_reading, metric_reading
 
 pytestmark = pytest.mark.django_db
 
 PAGES = ["/", "/energy/", "/wellness/"]
-
-
-def imu_reading(sensor_id: str, seconds_ago: float, **extra) -> dict:
-    when = timezone.now() - timedelta(seconds=seconds_ago)
-    return {"sensor_id": sensor_id, "timestamp": int(when.timestamp() * 1000),
-            "acceleration": {"x": 0.0, "y": 0.0, "z": 9.81},
-            "gyroscope": {"x": 0.0, "y": 0.0, "z": 0.0}, **extra}
-
-
-def metric_reading(sensor_id: str, seconds_ago: float, **metrics) -> dict:
-    when = timezone.now() - timedelta(seconds=seconds_ago)
-    return {"sensor_id": sensor_id, "timestamp": int(when.timestamp() * 1000), "metrics": metrics}
 
 
 @pytest.fixture
@@ -148,3 +135,70 @@ def test_sign_in_page_signs_in_and_returns_to_the_page_asked_for(client, user, p
                                                 "next": "/energy/"})
 
     assert response.status_code == 302 and response["Location"] == "/energy/"
+
+
+def test_sensor_history_is_bucketed_for_the_range_and_keeps_spikes(alice_browser, fleet, motion_history):
+    motion_history()
+
+    day = alice_browser.get("/sensors/imu-forklift/", {"range": "24h"})
+    hour = alice_browser.get("/sensors/imu-forklift/", {"range": "1h"})
+    week = alice_browser.get("/sensors/imu-forklift/", {"range": "7d"})
+
+    assert day.context["history"].bucket == "1m" and len(day.context["history"].rows) == 180
+    assert 59 <= len(hour.context["history"].rows) <= 60
+    assert week.context["history"].bucket == "1h" and len(week.context["history"].rows) in (3, 4)
+    spike_hour = max(week.context["history"].rows, key=lambda row: row[2][0]["max"])
+    assert spike_hour[2][0]["max"] == 25.0 and spike_hour[2][0]["avg"] < 25.0
+    page = week.content.decode()
+    assert "Acceleration x (m/s²)" in page and "25.000" in page
+    assert 'value="7d" checked' in page
+    assert "format=csv" in page
+
+
+def test_sensor_page_shows_the_latest_reading(alice_browser, fleet, send_readings, user):
+    send_readings(user, [metric_reading("meter-main", 30, voltage=231.5, power=1200.0)])
+
+    page = alice_browser.get("/sensors/meter-main/").content.decode()
+
+    latest = page.split('id="latest-values"')[1].split("</dl>")[0]
+    assert "voltage</dt>" in latest and "231.500 V" in latest and "1200.000 W" in latest
+
+
+def test_a_custom_range_ending_before_it_starts_is_explained(alice_browser, fleet):
+    response = alice_browser.get("/sensors/imu-forklift/", {
+        "range": "custom", "start": "2026-11-30T10:00", "end": "2026-11-30T09:00"})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The end must be after the start." in page
+    assert 'id="range-end" name="end"' in page and 'aria-invalid="true"' in page
+
+
+def test_a_custom_range_is_read_as_utc(alice_browser, fleet):
+    response = alice_browser.get("/sensors/imu-forklift/", {
+        "range": "custom", "start": "2026-11-01T06:00", "end": "2026-11-01T18:00"})
+
+    shown = response.context["shown"]
+    assert (shown.start.isoformat(), shown.end.isoformat()) == (
+        "2026-11-01T06:00:00+00:00", "2026-11-01T18:00:00+00:00")
+    assert response.context["history"].bucket == "1m"
+
+
+def test_energy_page_shows_daily_totals_and_todays_power(alice_browser, fleet, send_readings, user):
+    now = timezone.now()
+    seconds_since_midnight = (now - now.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds()
+    yesterday_noon = seconds_since_midnight + 12 * 3600
+    send_readings(user, [
+        metric_reading("meter-main", yesterday_noon, energy_kwh=2.5),
+        metric_reading("meter-main", yesterday_noon + 60, energy_kwh=1.25),
+        metric_reading("meter-main", min(60, seconds_since_midnight / 2), energy_kwh=0.5, power=800.0),
+    ])
+
+    response = alice_browser.get("/energy/")
+
+    meter = response.context["meters"][0]
+    assert len(meter.daily) == 30 and meter.daily[-1][0] == now.date()
+    assert [kwh for _, kwh in meter.daily[-3:]] == [0.0, 3.75, 0.5]
+    assert meter.today_kwh == 0.5 and meter.total_kwh == 4.25 and meter.power_now == 800.0
+    page = response.content.decode()
+    assert "3.750" in page and "4.25 kWh" in page and "800.0 W" in page

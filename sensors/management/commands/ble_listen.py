@@ -131,11 +131,11 @@ class Command(BaseCommand):
                 loop.remove_signal_handler(signum)
             if radio is not None:
                 await radio.aclose()
-            await sync_to_async(gateway_counters_publish)(gateway=gateway_name, counters=listener.counters.snapshot())
+            await sync_to_async(gateway_counters_publish)(gateway=gateway_name, counters=listener.counters.report())
             await gateway.connections_close()
 
     @staticmethod
     async def _publish(listener: BleListener, gateway_name: str) -> None:
         while True:
-            await sync_to_async(gateway_counters_publish)(gateway=gateway_name, counters=listener.counters.snapshot())
+            await sync_to_async(gateway_counters_publish)(gateway=gateway_name, counters=listener.counters.report())
             await asyncio.sleep(PUBLISH_INTERVAL)
