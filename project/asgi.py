@@ -12,13 +12,21 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from core.websocket import BrowserOriginValidator  # noqa: E402
 from project.routing import websocket_urlpatterns  # noqa: E402
+from telemetry.http_ingest import IngestFastPath  # noqa: E402
 from users.websocket import JWTQueryAuthMiddleware  # noqa: E402
+
+import gc  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Device ingest is answered before Django (telemetry/http_ingest.py); the rest goes through.
+        "http": IngestFastPath(django_asgi_app),
         "websocket": BrowserOriginValidator(
             AuthMiddlewareStack(JWTQueryAuthMiddleware(URLRouter(websocket_urlpatterns)))
         ),
     }
 )
+
+# Everything loaded so far lives as long as the process: keep it out of the garbage
+# collector's full passes, which otherwise re-scan it while ingest allocates.
+gc.freeze()

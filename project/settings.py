@@ -311,6 +311,9 @@ TELEMETRY_RETENTION_DAYS = {
     "environment": env.int("TELEMETRY_RETENTION_ENVIRONMENT_DAYS", default=365),
     "other": env.int("TELEMETRY_RETENTION_OTHER_DAYS", default=365),
 }
+# A device token's sensor is remembered this long by each web process (rotation and
+# deactivation take effect within it).
+TELEMETRY_DEVICE_TOKEN_CACHE_S = env.float("TELEMETRY_DEVICE_TOKEN_CACHE_S", default=30.0)
 TELEMETRY_PARTITIONS_AHEAD_DAYS = env.int("TELEMETRY_PARTITIONS_AHEAD_DAYS", default=7)
 TELEMETRY_COMPRESS_AFTER_DAYS = env.int("TELEMETRY_COMPRESS_AFTER_DAYS", default=7)
 CELERY_BEAT_SCHEDULE.update({

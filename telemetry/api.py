@@ -1,7 +1,5 @@
-import json
 from datetime import datetime, timedelta, timezone
 
-import msgspec
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -9,12 +7,13 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import PayloadTooLarge, error_body
+from core.errors import PayloadTooLarge
 from core.streaming import csv_streaming_response
 from sensors.models import DeviceType, Sensor
 from sensors.selectors import sensor_get
 from sensors.authentication import DeviceTokenAuthentication, DevicePrincipal
 from telemetry import ingest, selectors
+from telemetry.http_ingest import ingest_response
 from telemetry.schema import METRIC_NAME_PATTERN
 from telemetry.serializers import IngestResultSerializer, ReadingBatchSerializer, ReadingSerializer
 
@@ -29,18 +28,10 @@ READING_EXAMPLE = {
 
 
 def json_body(request) -> object:
-    """Decode the body with msgspec (fast); fall back to the stdlib only to let NaN and
-    Infinity through, so they are rejected per reading with a reason."""
-    raw = request.body
-    if not raw:
-        raise exceptions.ParseError("Request body is empty; send JSON.")
     try:
-        return msgspec.json.decode(raw)
-    except msgspec.DecodeError:
-        try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise exceptions.ParseError(f"Malformed JSON: {exc}") from exc
+        return ingest.payload_decode(request.body)
+    except ingest.MalformedJson as exc:
+        raise exceptions.ParseError(str(exc)) from exc
 
 
 class StorageUnavailable(exceptions.APIException):
@@ -84,11 +75,8 @@ class IngestApi(APIView):
             raise exceptions.ValidationError({"readings": [str(exc)]}) from exc
         except ingest.ColdPathUnavailable as exc:
             raise StorageUnavailable(str(exc)) from exc
-        if result.accepted == 0 and result.rejected:
-            body = error_body("No reading was valid.", {"readings": ["Every reading was rejected."]})
-            body.update(result.as_dict())
-            return Response(body, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
-        return Response(result.as_dict(), status=status.HTTP_202_ACCEPTED)
+        status_code, body = ingest_response(result)
+        return Response(body, status=status_code)
 
 
 class StoreDataApi(IngestApi):

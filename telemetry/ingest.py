@@ -9,12 +9,16 @@ It returns only once step 3 is durable, so an acknowledgement to a device means 
 readings will be stored.
 """
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+from asgiref.sync import sync_to_async
+
 from sensors.models import Sensor, SensorStatus
 from telemetry import live
-from telemetry.schema import readings_validate
+from telemetry.schema import readings_decode, readings_validate
 from users.models import User
 
 MAX_BATCH_READINGS = 10_000
@@ -40,6 +44,27 @@ class IngestResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {"accepted": self.accepted, "rejected": self.rejected}
+
+
+class MalformedJson(ValueError):
+    pass
+
+
+def payload_decode(raw: bytes) -> Any:
+    """Decode a request body with msgspec (fast); fall back to the stdlib only to let NaN
+    and Infinity through, so they are rejected per reading with a reason."""
+    if not raw:
+        raise MalformedJson("Request body is empty; send JSON.")
+    typed = readings_decode(raw)
+    if typed is not None:
+        return typed
+    try:
+        return msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise MalformedJson(f"Malformed JSON: {exc}") from exc
 
 
 def readings_unpack(payload: Any) -> list[Any]:
@@ -76,23 +101,11 @@ def _sensors_allowed(sensor_ids: set[str], *, device: Sensor | None, user: User 
     return verdict
 
 
-def accept(*, payload: Any, source: str, device: Sensor | None = None, user: User | None = None) -> IngestResult:
-    """Validate, broadcast and durably hand over readings.
-
-    Exactly one of `device` (a device token's sensor) or `user` (a signed-in person)
-    names the caller; with neither, the caller is trusted in-process code (the BLE
-    gateway, the simulator) and any registered, active sensor is accepted.
-    """
-    items = readings_unpack(payload)
-    if len(items) > MAX_BATCH_READINGS:
-        raise BatchTooLarge(f"A batch holds at most {MAX_BATCH_READINGS} readings; got {len(items)}.")
-    if device is not None and device.status == SensorStatus.INACTIVE:
-        return IngestResult(accepted=0, rejected=[
-            {"index": i, "errors": {"sensor_id": ["Sensor is inactive; activate it to accept readings."]}}
-            for i in range(len(items))])
-
+def _checked(items: list[Any], *, verdict_of) -> tuple[Any, IngestResult | None]:
+    """Validate a batch and drop the readings of sensors the caller may not write to.
+    `verdict_of(sensor_ids)` says, per sensor, why not (or None)."""
     batch = readings_validate(items)
-    verdict = _sensors_allowed({sid for _, sid, _ in batch.accepted}, device=device, user=user)
+    verdict = verdict_of({sid for _, sid, _ in batch.accepted})
     refused = {sid for sid, reason in verdict.items() if reason}
     if refused:
         batch.rejected.extend(
@@ -102,30 +115,101 @@ def accept(*, payload: Any, source: str, device: Sensor | None = None, user: Use
         batch.imu = [row for row in batch.imu if row.sensor_id not in refused]
         batch.metrics = [row for row in batch.metrics if row.sensor_id not in refused]
         batch.rejected.sort(key=lambda entry: entry["index"])
+    return batch, IngestResult(accepted=len(batch.accepted), rejected=batch.rejected)
 
+
+def _batch_items(payload: Any) -> list[Any]:
+    items = readings_unpack(payload)
+    if len(items) > MAX_BATCH_READINGS:
+        raise BatchTooLarge(f"A batch holds at most {MAX_BATCH_READINGS} readings; got {len(items)}.")
+    return items
+
+
+def _inactive_device_result(items: list[Any], device: Sensor | None) -> IngestResult | None:
+    if device is None or device.status != SensorStatus.INACTIVE:
+        return None
+    return IngestResult(accepted=0, rejected=[
+        {"index": i, "errors": {"sensor_id": ["Sensor is inactive; activate it to accept readings."]}}
+        for i in range(len(items))])
+
+
+def accept(*, payload: Any, source: str, device: Sensor | None = None, user: User | None = None) -> IngestResult:
+    """Validate, broadcast and durably hand over readings.
+
+    Exactly one of `device` (a device token's sensor) or `user` (a signed-in person)
+    names the caller; with neither, the caller is trusted in-process code (the BLE
+    gateway, the simulator) and any registered, active sensor is accepted.
+    """
+    items = _batch_items(payload)
+    if refused := _inactive_device_result(items, device):
+        return refused
+    batch, result = _checked(items, verdict_of=lambda ids: _sensors_allowed(ids, device=device, user=user))
     if batch.accepted:
         live.readings_broadcast(readings=[wire for _, _, wire in batch.accepted])
         _cold_path_hand_over(batch=batch, source=source)
-    return IngestResult(accepted=len(batch.accepted), rejected=batch.rejected)
+    return result
 
 
-def _cold_path_hand_over(*, batch, source: str) -> None:
+async def accept_async(*, payload: Any, source: str, device: Sensor | None = None,
+                       user: User | None = None) -> IngestResult:
+    """`accept` for callers on an event loop (the HTTP fast path, device sockets): the
+    CPU work runs inline, the database and the broker publish off the loop."""
+    items = _batch_items(payload)
+    if refused := _inactive_device_result(items, device):
+        return refused
+    if device is not None:  # a device's verdict needs no database
+        batch, result = _checked(items, verdict_of=lambda ids: _sensors_allowed(ids, device=device, user=None))
+    else:
+        batch, result = await sync_to_async(_checked)(
+            items, verdict_of=lambda ids: _sensors_allowed(ids, device=None, user=user))
+    if batch.accepted:
+        await live.readings_broadcast_async(readings=[wire for _, _, wire in batch.accepted])
+        encoded = _batch_encode(batch=batch, source=source)
+        if _eager():
+            await sync_to_async(_embedded_write)(encoded)
+        else:
+            await sync_to_async(_broker_publish, thread_sensitive=False)(encoded)
+    return result
+
+
+def _batch_encode(*, batch, source: str):
+    from telemetry.services import batch_encode
+
+    return batch_encode(imu=batch.imu, metrics=batch.metrics, source=source)
+
+
+def _eager() -> bool:
+    from project.celery import app as celery_app
+
+    return celery_app.conf.task_always_eager
+
+
+def _embedded_write(encoded) -> None:
     from django.db import DatabaseError
+
+    from telemetry.services import readings_write
+
+    try:
+        readings_write(batch=encoded)
+    except DatabaseError as exc:
+        raise ColdPathUnavailable("The database is unavailable; retry later.") from exc
+
+
+def _broker_publish(encoded) -> None:
     from kombu.exceptions import OperationalError as BrokerError
 
-    from project.celery import app as celery_app
-    from telemetry.services import batch_encode, readings_write
     from workers.tasks import readings_write_batch
 
-    encoded = batch_encode(imu=batch.imu, metrics=batch.metrics, source=source)
-    if celery_app.conf.task_always_eager:
-        try:
-            readings_write(batch=encoded)
-        except DatabaseError as exc:
-            raise ColdPathUnavailable("The database is unavailable; retry later.") from exc
-        return
     # The broker confirms every publish (confirm_publish), so once delay() returns it holds the batch.
     try:
         readings_write_batch.delay(encoded.as_message())
     except (BrokerError, OSError) as exc:
         raise ColdPathUnavailable("The message broker is unavailable; retry later.") from exc
+
+
+def _cold_path_hand_over(*, batch, source: str) -> None:
+    encoded = _batch_encode(batch=batch, source=source)
+    if _eager():
+        _embedded_write(encoded)
+    else:
+        _broker_publish(encoded)

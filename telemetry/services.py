@@ -3,22 +3,26 @@
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from django.db import transaction
 from django.db.models import Q
 
 from sensors.models import Sensor
 from telemetry import storage
 from telemetry.schema import ImuRow, MetricRow
-from telemetry.storage import StorageBatch, copy_field
+from telemetry.storage import StorageBatch
+
+
+_rows_encoder = msgspec.json.Encoder()
+
+
+def _rows_text(rows: list) -> str:
+    return _rows_encoder.encode(rows).decode() if rows else ""
 
 
 def batch_encode(*, imu: list[ImuRow], metrics: list[MetricRow], source: str) -> StorageBatch:
-    """A validated batch as the broker carries it: COPY text plus each sensor's state."""
-    imu_lines = [f"{r.sensor_id},{r.timestamp.isoformat()},{r.accel[0]!r},{r.accel[1]!r},{r.accel[2]!r},"
-                 f"{r.gyro[0]!r},{r.gyro[1]!r},{r.gyro[2]!r},{copy_field(r.battery_level)},"
-                 f"{copy_field(r.signal_strength)}\n" for r in imu]
-    metric_lines = [f"{r.sensor_id},{r.timestamp.isoformat()},{r.name},{r.value!r}\n" for r in metrics]
-    return StorageBatch(imu="".join(imu_lines), metrics="".join(metric_lines),
+    """A validated batch as the broker carries it: rows as compact JSON arrays plus each sensor's state."""
+    return StorageBatch(imu=_rows_text(imu), metrics=_rows_text(metrics),
                         sensors=_sensor_states(imu=imu, metrics=metrics), source=source)
 
 
@@ -56,7 +60,7 @@ def _sensor_state_update(*, sensors: list[list[Any]]) -> None:
 def readings_write(*, batch: StorageBatch) -> dict[str, int]:
     """Store a validated batch; readings already stored are skipped, so a redelivered
     batch writes nothing twice."""
-    storage.rows_store(table=storage.IMU_TABLE, rows=batch.imu)
-    storage.rows_store(table=storage.METRIC_TABLE, rows=batch.metrics)
+    written = {"imu": storage.rows_store(table=storage.IMU_TABLE, rows=batch.imu),
+               "metrics": storage.rows_store(table=storage.METRIC_TABLE, rows=batch.metrics)}
     _sensor_state_update(sensors=batch.sensors or [])
-    return batch.counts()
+    return written

@@ -8,8 +8,8 @@
   partitions once every device type stored in them is past its retention.
 - SQLite (embedded): the plain tables of the models, same unique keys.
 
-Writes arrive as a `StorageBatch`: COPY text (comma-delimited, empty = NULL) built once at
-ingest, so the worker streams it into PostgreSQL with no per-row Python work.
+Writes arrive as a `StorageBatch`: rows as compact JSON arrays in column order, encoded
+in C at ingest and streamed by the worker into COPY (psycopg formats each row in C).
 """
 
 import logging
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+import msgspec
 from django.conf import settings
 from django.db import connection, transaction
 
@@ -49,7 +50,7 @@ TABLES = {
 class StorageBatch:
     """A validated batch in the form the broker carries (JSON-safe, compact).
 
-    `imu` and `metrics` are COPY text, one line per row, in the column order above.
+    `imu` and `metrics` are JSON arrays of rows, each row an array in the column order above.
     `sensors` holds one [sensor_id, last_seen ISO, battery | None, signal | None] per
     sensor, so sensor state is updated once per batch.
     """
@@ -68,26 +69,27 @@ class StorageBatch:
                    sensors=message.get("sensors") or [], source=message.get("source", ""))
 
     def counts(self) -> dict[str, int]:
-        return {"imu": self.imu.count("\n"), "metrics": self.metrics.count("\n")}
+        return {"imu": len(rows_decode(self.imu)), "metrics": len(rows_decode(self.metrics))}
 
 
-def copy_field(value: Any) -> str:
-    """One COPY text field: NULL is empty; validated ids, names and numbers never hold
-    a comma, a backslash or a newline, so nothing needs escaping."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return repr(value) if isinstance(value, float) else str(value)
+def rows_decode(rows: str) -> list[list[Any]]:
+    return msgspec.json.decode(rows) if rows else []
 
 
 # --- Writing ------------------------------------------------------------------------
 
 def _copy_sql(table: str, columns: tuple[str, ...]) -> str:
-    return f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT text, DELIMITER ',', NULL '')"
+    return f"COPY {table} ({', '.join(columns)}) FROM STDIN"
 
 
-def _postgres_copy(*, layout: TableLayout, rows: str) -> None:
+def _copy_rows(raw, table: str, columns: tuple[str, ...], rows: list[list[Any]]) -> None:
+    with raw.copy(_copy_sql(table, columns)) as copy:
+        write_row = copy.write_row
+        for row in rows:
+            write_row(row)
+
+
+def _postgres_copy(*, layout: TableLayout, rows: list[list[Any]]) -> None:
     """COPY straight into the table; if any row is already stored (a redelivered or
     repeated batch), roll back to the savepoint and go through a staging table with
     ON CONFLICT DO NOTHING instead."""
@@ -97,8 +99,7 @@ def _postgres_copy(*, layout: TableLayout, rows: str) -> None:
         raw = cursor.cursor
         try:
             with transaction.atomic():
-                with raw.copy(_copy_sql(layout.table, layout.columns)) as copy:
-                    copy.write(rows)
+                _copy_rows(raw, layout.table, layout.columns, rows)
             return
         except psycopg.errors.UniqueViolation:
             pass
@@ -106,35 +107,34 @@ def _postgres_copy(*, layout: TableLayout, rows: str) -> None:
         raw.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} "
                     f"(LIKE {layout.table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
         raw.execute(f"TRUNCATE {staging}")
-        with raw.copy(_copy_sql(staging, layout.columns)) as copy:
-            copy.write(rows)
+        _copy_rows(raw, staging, layout.columns, rows)
         columns = ", ".join(layout.columns)
         raw.execute(f"INSERT INTO {layout.table} ({columns}) SELECT {columns} FROM {staging} "
                     f"ON CONFLICT DO NOTHING")
 
 
-def _sqlite_insert(*, layout: TableLayout, rows: str) -> None:
+def _sqlite_insert(*, layout: TableLayout, rows: list[list[Any]]) -> None:
     adapt = connection.ops.adapt_datetimefield_value
-    parsed = []
-    for line in rows.splitlines():
-        fields: list[Any] = [None if field == "" else field for field in line.split(",")]
-        fields[1] = adapt(datetime.fromisoformat(fields[1]))
-        parsed.append(fields)
+    for row in rows:
+        row[1] = adapt(datetime.fromisoformat(row[1]))
     placeholders = ", ".join("%s" for _ in layout.columns)
     with connection.cursor() as cursor:
         cursor.executemany(f"INSERT OR IGNORE INTO {layout.table} ({', '.join(layout.columns)}) "
-                           f"VALUES ({placeholders})", parsed)
+                           f"VALUES ({placeholders})", rows)
 
 
-def rows_store(*, table: str, rows: str) -> None:
-    """Store COPY-text rows in `table`, skipping rows already stored (idempotent)."""
-    if not rows:
-        return
+def rows_store(*, table: str, rows: str) -> int:
+    """Store rows (a JSON array of rows) in `table`, skipping rows already stored
+    (idempotent). Returns how many rows the batch held."""
+    decoded = rows_decode(rows)
+    if not decoded:
+        return 0
     layout = TABLES[table]
     if connection.vendor == "postgresql":
-        _postgres_copy(layout=layout, rows=rows)
+        _postgres_copy(layout=layout, rows=decoded)
     else:
-        _sqlite_insert(layout=layout, rows=rows)
+        _sqlite_insert(layout=layout, rows=decoded)
+    return len(decoded)
 
 
 # --- Partitions and retention (PostgreSQL without TimescaleDB) ------------------------

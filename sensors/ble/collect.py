@@ -22,6 +22,10 @@ from .pipeline import Target
 
 logger = logging.getLogger(__name__)
 
+# Time a job may take beyond its scan and its collection (connect retries, a stalled link,
+# teardown) before it is stopped, so that no job stays "running" for ever.
+COLLECT_GRACE_S = 120.0
+
 
 @dataclass
 class CollectOutcome:
@@ -73,15 +77,21 @@ async def _collect(target: Target, *, seconds: int, holder: str) -> CollectOutco
         client_backend=radio.client_backend if radio else None,
         lease=lease,
     )
+    limit = seconds + listener.settings.scan_timeout + COLLECT_GRACE_S
+    deadline = asyncio.timeout(limit)
     try:
-        await listener.collect(target, seconds=seconds)
+        async with deadline:
+            await listener.collect(target, seconds=seconds)
     except DeviceBusy as busy:
         holder_now = await lease.holder_of(target.address)
         outcome.error = f"The device is busy: {busy}" + (f" ({holder_now})." if holder_now else ".")
     except (DeviceNotFound, AdapterUnavailable) as error:
         outcome.error = str(error)
     except LINK_ERRORS as error:
-        outcome.error = f"The connection to {target.address} failed: {error or type(error).__name__}"
+        if deadline.expired():
+            outcome.error = f"The collection did not finish within {limit:g} s and was stopped."
+        else:
+            outcome.error = f"The connection to {target.address} failed: {error or type(error).__name__}"
     finally:
         if radio is not None:
             await radio.aclose()

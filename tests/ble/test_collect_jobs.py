@@ -121,6 +121,26 @@ def test_the_lease_is_free_again_after_a_job(alice_client, ble_sensor):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_job_that_hangs_is_stopped_and_fails_saying_so(user, ble_sensor, monkeypatch):
+    simulated_radio = gateway.simulated_radio
+
+    def radio_of_silent_devices(*, targets):
+        radio = simulated_radio(targets=targets)
+        for device in radio.devices:
+            device.go_silent()  # connected, never notifies: only the stall timeout (30 s) would end it
+        return radio
+
+    monkeypatch.setattr(gateway, "simulated_radio", radio_of_silent_devices)
+    monkeypatch.setattr(collect, "COLLECT_GRACE_S", 0.5)
+    job = CollectJob.objects.create(sensor=ble_sensor, owner=user, seconds=0)
+    collect.collect_job_execute(job_id=str(job.pk))
+    job.refresh_from_db()
+    assert (job.status, job.error) == ("failed", "The collection did not finish within 1.5 s and was stopped.")
+    assert job.packets == 1  # the battery read on connect
+    assert cache.get(f"ble:lease:{SIMULATED_MAC}") is None
+
+
+@pytest.mark.django_db(transaction=True)
 def test_with_the_broker_down_the_request_is_a_503_and_the_job_failed(alice_client, ble_sensor, monkeypatch):
     from kombu.exceptions import OperationalError
 

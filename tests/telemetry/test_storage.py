@@ -1,6 +1,7 @@
 """Storage layout: partitions ahead of need, retention by dropping partitions, the
 TimescaleDB path (as SQL text: the extension is not installed here), the write task."""
 
+import json
 from datetime import date, datetime, timedelta, timezone
 from unittest import mock
 
@@ -18,7 +19,8 @@ on_postgres = pytest.mark.skipif(connection.vendor != "postgresql",
 
 
 def imu_rows(sensor_id: str, *moments: datetime) -> str:
-    return "".join(f"{sensor_id},{m.isoformat()},0.1,0.2,9.81,0.0,0.0,0.0,90,-60\n" for m in moments)
+    """Rows as StorageBatch carries them: a JSON array of arrays in column order."""
+    return json.dumps([[sensor_id, m.isoformat(), 0.1, 0.2, 9.81, 0.0, 0.0, 0.0, 90, -60] for m in moments])
 
 
 def partition_of(table: str, **where) -> str:
@@ -65,7 +67,8 @@ def test_retention_drops_whole_partitions_past_the_horizon_and_keeps_recent_ones
     now = datetime.now(timezone.utc)
     old, recent = now - timedelta(days=40), now - timedelta(hours=1)
     storage.partitions_ensure(today=old.date(), days_ahead=1)
-    storage.rows_store(table=storage.IMU_TABLE, rows=imu_rows("imu-old", old) + imu_rows("imu-new", recent))
+    storage.rows_store(table=storage.IMU_TABLE, rows=imu_rows("imu-old", old))
+    storage.rows_store(table=storage.IMU_TABLE, rows=imu_rows("imu-new", recent))
     old_partition = partition_of(storage.IMU_TABLE, sensor_id="imu-old")
 
     dropped = retention_apply_task.delay().get()
@@ -80,8 +83,8 @@ def test_retention_drops_whole_partitions_past_the_horizon_and_keeps_recent_ones
 def test_on_sqlite_retention_deletes_readings_past_the_horizon(db, settings):
     settings.TELEMETRY_RETENTION_DAYS = {**settings.TELEMETRY_RETENTION_DAYS, "imu": 30}
     now = datetime.now(timezone.utc)
-    storage.rows_store(table=storage.IMU_TABLE, rows=imu_rows("imu-old", now - timedelta(days=31))
-                       + imu_rows("imu-new", now - timedelta(days=29)))
+    storage.rows_store(table=storage.IMU_TABLE, rows=imu_rows("imu-old", now - timedelta(days=31)))
+    storage.rows_store(table=storage.IMU_TABLE, rows=imu_rows("imu-new", now - timedelta(days=29)))
     retention_apply_task.delay()
     assert list(ImuReading.objects.values_list("sensor_id", flat=True)) == ["imu-new"]
 
@@ -145,12 +148,13 @@ def test_the_write_task_never_retries_bad_data(db):
 
     with mock.patch.object(services, "readings_write", side_effect=DataError("value too long")) as write, \
             pytest.raises(DataError):
-        readings_write_batch.apply(args=[{"imu": "x", "metrics": "", "sensors": []}])
+        readings_write_batch.apply(args=[{"imu": "[]", "metrics": "", "sensors": []}])
     assert write.call_count == 1
 
 
 def test_metric_rows_round_trip_through_the_writer(db):
     moment = datetime(2026, 11, 30, 8, 0, 0, 250000, tzinfo=timezone.utc)
-    storage.rows_store(table=storage.METRIC_TABLE, rows=f"meter-1,{moment.isoformat()},energy_kwh,1.5\n")
-    storage.rows_store(table=storage.METRIC_TABLE, rows=f"meter-1,{moment.isoformat()},energy_kwh,1.5\n")
+    row = json.dumps([["meter-1", moment.isoformat(), "energy_kwh", 1.5]])
+    assert storage.rows_store(table=storage.METRIC_TABLE, rows=row) == 1
+    storage.rows_store(table=storage.METRIC_TABLE, rows=row)
     assert list(MetricReading.objects.values_list("timestamp", "name", "value")) == [(moment, "energy_kwh", 1.5)]
