@@ -16,6 +16,7 @@ from users.models import User
 @dataclass(frozen=True)
 class FleetCounts:
     total: int
+    online: int
     active: int
     inactive: int
     error: int
@@ -36,9 +37,10 @@ def fleet_sensor_list(*, user: User, device_type: str = "", status: str = "") ->
 
 
 def fleet_counts(*, user: User) -> FleetCounts:
-    by_status = dict(sensor_list(user=user).order_by().values_list("status")
-                     .annotate(n=Count("pk")).values_list("status", "n"))
+    sensors = sensor_list(user=user).order_by()
+    by_status = dict(sensors.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
     return FleetCounts(total=sum(by_status.values()),
+                       online=sensors.filter(online=True).count(),
                        active=by_status.get(SensorStatus.ACTIVE, 0),
                        inactive=by_status.get(SensorStatus.INACTIVE, 0),
                        error=by_status.get(SensorStatus.ERROR, 0))

@@ -15,8 +15,10 @@ from dashboards.selectors import (
     sensor_latest_reading,
 )
 from sensors.models import DeviceType, SensorStatus
-from sensors.selectors import sensor_get
+from sensors.selectors import command_list, sensor_get
 from telemetry import selectors as telemetry_selectors
+
+COMMANDS_SHOWN = 20
 
 
 @login_required
@@ -54,6 +56,7 @@ def sensor_page(request, sensor_id: str):
         "range_error": range_error,
         "presets": ranges.PRESET_LABELS,
         "history": sensor_history_table(sensor=sensor, start=shown.start, end=shown.end),
+        "commands": command_list(sensor=sensor, limit=COMMANDS_SHOWN),
         "page_config": {
             "sensorId": sensor.pk,
             "kind": kind,
