@@ -101,6 +101,11 @@ def test_the_overview_works_on_a_phone_and_by_keyboard(server, alices_fleet, use
         assert overflow <= 0
         screenshot(page, "dashboards-overview-phone.png")
 
+        page.get_by_role("link", name="Main panel").click()
+        expect(page.get_by_role("heading", name="Main panel", level=1)).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+        screenshot(page, "dashboards-sensor-phone.png")
+
 
 def test_the_overview_shows_a_device_go_online_when_it_connects(server, alices_fleet, user, password):
     with chromium_page() as page:
