@@ -7,6 +7,8 @@ from django.utils import timezone
 from dashboards import ranges
 from dashboards.selectors import (
     ENERGY_DAYS,
+    WELLNESS_DAYS,
+    blink_buckets,
     energy_meter_summaries,
     fleet_counts,
     fleet_sensor_list,
@@ -83,7 +85,16 @@ def energy_page(request):
 
 @login_required
 def wellness_page(request):
-    return render(request, "dashboards/wellness.html", {})
+    hourly, daily = blink_buckets(user=request.user)
+    return render(request, "dashboards/wellness.html", {
+        "hourly": hourly,
+        "daily": daily,
+        "days": WELLNESS_DAYS,
+        "charts": {
+            "hourly": [[bucket.start.isoformat(), bucket.blinks] for bucket in hourly],
+            "daily": [[bucket.start.isoformat(), bucket.blinks] for bucket in daily],
+        },
+    })
 
 
 class SignOutView(auth_views.LogoutView):

@@ -87,8 +87,15 @@ class StorageBatch:
             newest[state[0]] = [later[0], later[1], later[2] if later[2] is not None else earlier[2],
                                 later[3] if later[3] is not None else earlier[3]]
         sources = sorted({batch.source for batch in batches})
-        return cls(imu="".join(batch.imu for batch in batches), metrics="".join(batch.metrics for batch in batches),
+        return cls(imu=rows_concat([batch.imu for batch in batches]),
+                   metrics=rows_concat([batch.metrics for batch in batches]),
                    sensors=list(newest.values()), source=",".join(sources))
+
+
+def rows_concat(texts: list[str]) -> str:
+    """One JSON array of rows from several (each `[[...],...]` or empty), without decoding."""
+    inner = [text[1:-1] for text in texts if text and text != "[]"]
+    return f"[{','.join(inner)}]" if inner else ""
 
 
 def rows_decode(rows: str) -> list[list[Any]]:

@@ -30,8 +30,11 @@ def server():
 
 
 @pytest.fixture
-def alices_history(alices_fleet, motion_history, send_readings, user):
+def alices_history(alices_fleet, make_sensor, motion_history, send_readings, user):
     motion_history()
+    make_sensor(owner=user, id="eye-desk", name="Desk eye tracker", device_type="eye_tracker")
+    send_readings(user, [metric_reading("eye-desk", minutes * 60, blink_count=10 + minutes % 9)
+                         for minutes in range(5, 24 * 60, 20)])
     send_readings(user, [metric_reading("meter-main", hours * 3600, energy_kwh=0.4 + hours % 5 / 10,
                                         power=600.0 + 40 * (hours % 7))
                          for hours in range(0, 72)])
@@ -41,7 +44,7 @@ def test_every_page_is_reachable_from_the_navigation(server, alices_history, use
     with chromium_page() as page:
         sign_in(page, server.url, user.username, password)
         expect(page.get_by_role("heading", name="Fleet overview")).to_be_visible()
-        expect(page.get_by_role("row")).to_have_count(3)
+        expect(page.get_by_role("row")).to_have_count(4)  # the header, two sensors, the eye tracker
         screenshot(page, "dashboards-overview.png")
 
         page.get_by_role("link", name="Forklift motion").click()
@@ -57,6 +60,7 @@ def test_every_page_is_reachable_from_the_navigation(server, alices_history, use
 
         navigation.get_by_role("link", name="Wellness").click()
         expect(page.get_by_role("heading", name="Wellness", level=1)).to_be_visible()
+        expect(page.locator(".chart canvas")).to_have_count(2)  # blinks per hour and per day
         screenshot(page, "dashboards-wellness.png")
 
         navigation.get_by_role("link", name="Products").click()

@@ -219,3 +219,21 @@ def test_sensor_page_lists_recent_commands_with_their_status(alice_browser, flee
     assert "set_interval" in commands and '{&quot;interval_ms&quot;:50}' in commands
     assert 'data-status="queued"' in commands and "Queued" in commands
     assert 'data-url="/api/v1/sensors/imu-forklift/commands"' in page
+
+
+def test_wellness_shows_only_the_signed_in_users_blinks(client, alice_browser, make_sensor, send_readings,
+                                                        user, other_user, staff_user):
+    make_sensor(owner=user, id="eye-alice", device_type="eye_tracker")
+    make_sensor(owner=other_user, id="eye-bob", device_type="eye_tracker")
+    send_readings(user, [metric_reading("eye-alice", 600, blink_count=12),
+                         metric_reading("eye-alice", 300, blink_count=18)])
+    send_readings(other_user, [metric_reading("eye-bob", 600, blink_count=99)])
+
+    response = alice_browser.get("/wellness/")
+
+    assert sum(bucket.blinks for bucket in response.context["hourly"]) == 30
+    assert [(bucket.blinks, bucket.readings) for bucket in response.context["daily"]][-1][0] in (30, 18)
+    page = response.content.decode()
+    assert "99" not in page.split("<main")[1]
+    client.force_login(staff_user)
+    assert client.get("/wellness/").context["hourly"] == []

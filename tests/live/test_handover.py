@@ -1,5 +1,6 @@
 """Grouped hand-over: callers arriving during a publish share the next one; acks stay durable."""
 
+import json
 import threading
 import time
 
@@ -64,11 +65,12 @@ def test_a_failed_publish_fails_every_caller_it_carried_and_the_next_group_still
 
 
 def test_merged_batches_keep_every_row_and_the_newest_state_per_sensor():
-    older = StorageBatch(imu="a,1\n", sensors=[["imu-1", "2026-11-30T10:00:00+00:00", 80, -60]], source="websocket")
-    newer = StorageBatch(imu="a,2\n", metrics="m,1\n", sensors=[["imu-1", "2026-11-30T10:00:01+00:00", None, -58],
+    older = StorageBatch(imu='[["a",1]]', sensors=[["imu-1", "2026-11-30T10:00:00+00:00", 80, -60]], source="websocket")
+    newer = StorageBatch(imu='[["a",2]]', metrics='[["m",1]]', sensors=[["imu-1", "2026-11-30T10:00:01+00:00", None, -58],
                                                                ["imu-2", "2026-11-30T10:00:00+00:00", 50, None]],
                          source="websocket")
     merged = StorageBatch.merged([newer, older])
-    assert merged.imu == "a,2\na,1\n" and merged.metrics == "m,1\n" and merged.source == "websocket"
+    assert json.loads(merged.imu) == [["a", 2], ["a", 1]] and json.loads(merged.metrics) == [["m", 1]]
+    assert merged.source == "websocket"
     assert sorted(merged.sensors) == [["imu-1", "2026-11-30T10:00:01+00:00", 80, -58],
                                       ["imu-2", "2026-11-30T10:00:00+00:00", 50, None]]
