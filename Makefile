@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+FLEET_HZ ?= 5
 
 .PHONY: install run test check-deploy clean
 
@@ -16,10 +17,15 @@ $(VENV)/.installed: requirements.txt
 install: $(VENV)/.installed
 
 ## make run: embedded mode (SQLite, in-memory channel layer, eager tasks), demo data, Daphne on 127.0.0.1:8000
+## and a simulated fleet streaming the demo sensors (FLEET_HZ frames/s each)
 run: install
 	DEBUG=1 $(PY) manage.py migrate --no-input
 	DEBUG=1 $(PY) manage.py seed_demo --tokens-file var/demo-tokens.txt
 	@echo "Sensorium on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/docs)"
+	@# The demo sensors stream from a simulated fleet that lives and dies with the server.
+	DEBUG=1 $(PY) manage.py simulate_fleet --tokens-file var/demo-tokens.txt --hz $(FLEET_HZ) \
+		--url ws://$(HOST):$(PORT) & FLEET=$$!; \
+	trap 'kill $$FLEET 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(VENV)/bin/daphne -b $(HOST) -p $(PORT) project.asgi:application
 
 ## make test: the whole suite; with DATABASE_URL/REDIS_URL/CELERY_BROKER_URL set it runs against those services

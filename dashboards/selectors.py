@@ -16,6 +16,7 @@ from users.models import User
 @dataclass(frozen=True)
 class FleetCounts:
     total: int
+    online: int
     active: int
     inactive: int
     error: int
@@ -36,9 +37,10 @@ def fleet_sensor_list(*, user: User, device_type: str = "", status: str = "") ->
 
 
 def fleet_counts(*, user: User) -> FleetCounts:
-    by_status = dict(sensor_list(user=user).order_by().values_list("status")
-                     .annotate(n=Count("pk")).values_list("status", "n"))
+    sensors = sensor_list(user=user).order_by()
+    by_status = dict(sensors.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
     return FleetCounts(total=sum(by_status.values()),
+                       online=sensors.filter(online=True).count(),
                        active=by_status.get(SensorStatus.ACTIVE, 0),
                        inactive=by_status.get(SensorStatus.INACTIVE, 0),
                        error=by_status.get(SensorStatus.ERROR, 0))
@@ -194,3 +196,44 @@ def energy_meter_summaries(*, user: User) -> list[EnergyMeterSummary]:
             daily=[(row["date"], row["total"]) for row in daily],
             power_today=[(row["timestamp"], row["avg"], row["min"], row["max"]) for row in power]))
     return summaries
+
+
+# --- Wellness -------------------------------------------------------------------------
+
+BLINK_METRIC = "blink_count"
+WELLNESS_DAYS = 30
+
+
+@dataclass(frozen=True)
+class BlinkBucket:
+    start: datetime
+    blinks: float
+    readings: int
+
+
+def blink_buckets(*, user: User) -> tuple[list[BlinkBucket], list[BlinkBucket]]:
+    """The user's blinks per UTC hour over the last 24 hours and per UTC day over the last
+    30 days, summed over their own eye trackers' `blink_count` readings (never anyone
+    else's: staff see only their own here too). Buckets without readings are left out."""
+    now = timezone.now()
+    trackers = list(Sensor.objects.filter(owner=user, device_type=DeviceType.EYE_TRACKER)
+                    .values_list("pk", flat=True))
+    hourly: dict[datetime, list[float]] = {}
+    daily: dict[date, list[float]] = {}
+    for sensor_id in trackers:
+        rows = telemetry_selectors.readings_page(query=telemetry_selectors.ReadingQuery(
+            sensor_id=sensor_id, kind="metric", names=(BLINK_METRIC,), start=now - timedelta(hours=24),
+            end=now, order="oldest", bucket="1h", limit=telemetry_selectors.MAX_LIMIT)).rows
+        for row in rows:
+            totals = hourly.setdefault(row["timestamp"], [0.0, 0])
+            totals[0] += row["avg"] * row["count"]
+            totals[1] += row["count"]
+        for row in telemetry_selectors.daily_totals(sensor_id=sensor_id, name=BLINK_METRIC,
+                                                    first_day=(now - timedelta(days=WELLNESS_DAYS - 1)).date(),
+                                                    last_day=now.date()):
+            totals = daily.setdefault(row["date"], [0.0, 0])
+            totals[0] += row["total"]
+            totals[1] += row["readings"]
+    return ([BlinkBucket(start, blinks, n) for start, (blinks, n) in sorted(hourly.items())],
+            [BlinkBucket(telemetry_selectors.day_start(day), blinks, n)
+             for day, (blinks, n) in sorted(daily.items()) if n])

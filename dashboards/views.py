@@ -7,6 +7,8 @@ from django.utils import timezone
 from dashboards import ranges
 from dashboards.selectors import (
     ENERGY_DAYS,
+    WELLNESS_DAYS,
+    blink_buckets,
     energy_meter_summaries,
     fleet_counts,
     fleet_sensor_list,
@@ -15,8 +17,10 @@ from dashboards.selectors import (
     sensor_latest_reading,
 )
 from sensors.models import DeviceType, SensorStatus
-from sensors.selectors import sensor_get
+from sensors.selectors import command_list, sensor_get
 from telemetry import selectors as telemetry_selectors
+
+COMMANDS_SHOWN = 20
 
 
 @login_required
@@ -54,6 +58,7 @@ def sensor_page(request, sensor_id: str):
         "range_error": range_error,
         "presets": ranges.PRESET_LABELS,
         "history": sensor_history_table(sensor=sensor, start=shown.start, end=shown.end),
+        "commands": command_list(sensor=sensor, limit=COMMANDS_SHOWN),
         "page_config": {
             "sensorId": sensor.pk,
             "kind": kind,
@@ -80,7 +85,16 @@ def energy_page(request):
 
 @login_required
 def wellness_page(request):
-    return render(request, "dashboards/wellness.html", {})
+    hourly, daily = blink_buckets(user=request.user)
+    return render(request, "dashboards/wellness.html", {
+        "hourly": hourly,
+        "daily": daily,
+        "days": WELLNESS_DAYS,
+        "charts": {
+            "hourly": [[bucket.start.isoformat(), bucket.blinks] for bucket in hourly],
+            "daily": [[bucket.start.isoformat(), bucket.blinks] for bucket in daily],
+        },
+    })
 
 
 class SignOutView(auth_views.LogoutView):

@@ -192,8 +192,9 @@ class DeviceGatewayConsumer(JsonTextConsumer):
             await self.send_frame({"type": "error", "seq": seq, "errors": {"readings": ["This field is required."]}})
             return
         try:
-            result = await in_thread(ingest.accept)(payload={"readings": frame["readings"]}, source="websocket",
-                                                    device=self.sensor)
+            # Validation and the broadcast run on this loop; only the hand-over leaves it.
+            result = await ingest.accept_async(payload={"readings": frame["readings"]}, source="websocket",
+                                               device=self.sensor)
         except (ingest.BatchTooLarge, ingest.PayloadInvalid) as exc:
             await self.send_frame({"type": "error", "seq": seq, "errors": {"readings": [str(exc)]}})
             return

@@ -18,6 +18,7 @@ from asgiref.sync import sync_to_async
 
 from sensors.models import Sensor, SensorStatus
 from telemetry import live
+from telemetry.handover import GroupPublisher
 from telemetry.schema import readings_decode, readings_validate
 from users.models import User
 
@@ -196,14 +197,23 @@ def _embedded_write(encoded) -> None:
         raise ColdPathUnavailable("The database is unavailable; retry later.") from exc
 
 
+def _broker_publish_grouped(batches: list) -> None:
+    from telemetry.storage import StorageBatch
+    from workers.tasks import readings_write_batch
+
+    readings_write_batch.delay(StorageBatch.merged(batches).as_message())
+
+
+_broker_hand_over = GroupPublisher(publish=_broker_publish_grouped)
+
+
 def _broker_publish(encoded) -> None:
     from kombu.exceptions import OperationalError as BrokerError
 
-    from workers.tasks import readings_write_batch
-
     # The broker confirms every publish (confirm_publish), so once delay() returns it holds the batch.
+    # Concurrent callers (many device sockets in one process) share one publish: see handover.py.
     try:
-        readings_write_batch.delay(encoded.as_message())
+        _broker_hand_over.submit(encoded)
     except (BrokerError, OSError) as exc:
         raise ColdPathUnavailable("The message broker is unavailable; retry later.") from exc
 

@@ -17,8 +17,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Literal
 
 from django.db import connection
-from django.db.models import Avg, Count, DateTimeField, F, Func, Max, Min, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Avg, Count, DateTimeField, F, FloatField, Func, Max, Min, Q, QuerySet, Sum
+from django.db.models.functions import Cast, TruncDate
 
 from telemetry.models import DailyTotal, ImuReading, MetricReading, RollupWatermark
 
@@ -32,6 +32,8 @@ MAX_POINTS_PER_SERIES = 2000
 MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 1000
 DEFAULT_RANGE = timedelta(hours=24)
+FUTURE_BOUND = timedelta(days=1)
+RECENT = timedelta(days=1)
 
 # Column -> (wire group, key). Groups are the SensorReading wire format's nested vectors.
 IMU_COLUMNS: dict[str, tuple[str, str | None]] = {
@@ -175,9 +177,11 @@ def _model(kind: Kind):
 
 
 def _in_range(query: ReadingQuery) -> QuerySet:
-    readings = _model(query.kind).objects.filter(sensor_id=query.sensor_id, timestamp__gte=query.start)
-    if query.end is not None:
-        readings = readings.filter(timestamp__lt=query.end)
+    # An open end is bounded anyway (ingest refuses readings minutes ahead), so PostgreSQL
+    # can leave out the partitions after it and the DEFAULT partition at plan time.
+    end = query.end or datetime.now(timezone.utc) + FUTURE_BOUND
+    readings = _model(query.kind).objects.filter(sensor_id=query.sensor_id, timestamp__gte=query.start,
+                                                 timestamp__lt=end)
     if query.kind == "metric" and query.names:
         readings = readings.filter(name__in=query.names)
     return readings
@@ -246,26 +250,40 @@ def _bucket_page(query: ReadingQuery) -> ReadingPage:
     if query.kind == "imu":
         aggregates = {"count": Count("*")}
         for column in query.columns:
-            aggregates |= {f"{column}__avg": Avg(column), f"{column}__min": Min(column), f"{column}__max": Max(column)}
-        values = grouped.values("bucket").annotate(**aggregates).order_by(f"{direction}bucket")
+            # As float, so PostgreSQL's avg of a smallint is not a numeric needing conversion.
+            value = Cast(column, FloatField())
+            aggregates |= {f"{column}__avg": Avg(value), f"{column}__min": Min(value), f"{column}__max": Max(value)}
+        values = (grouped.values("bucket").annotate(**aggregates).order_by(f"{direction}bucket")
+                  .values_list("bucket", *aggregates))
     else:
         values = (grouped.values("bucket", "name")
                   .annotate(count=Count("*"), avg=Avg("value"), min=Min("value"), max=Max("value"))
-                  .order_by(f"{direction}bucket", f"{direction}name"))
-    fetched = list(values[: query.limit + 1])
+                  .order_by(f"{direction}bucket", f"{direction}name")
+                  .values_list("bucket", "name", "count", "avg", "min", "max"))
+    # Plain tuples straight from the cursor: Django's per-value converters cost more than
+    # the query itself for a day of one-minute buckets.
+    sql, params = values[: query.limit + 1].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
     rows = [_bucket_row(row, query) for row in fetched[: query.limit]]
     return ReadingPage(rows=rows, next_cursor=_next_cursor(query, rows, has_more=len(fetched) > query.limit),
                        bucket=query.bucket, query=query)
 
 
-def _bucket_row(values: dict, query: ReadingQuery) -> dict:
-    row = {"timestamp": values["bucket"]}
+def _bucket_start(value: datetime | str) -> datetime:
+    if isinstance(value, str):  # SQLite gives text
+        return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+    return value
+
+
+def _bucket_row(values: tuple, query: ReadingQuery) -> dict:
     if query.kind == "metric":
-        row.update(name=values["name"], count=values["count"], avg=values["avg"], min=values["min"], max=values["max"])
-        return row
-    row["count"] = values["count"]
-    for column in query.columns:
-        row[column] = {stat: values[f"{column}__{stat}"] for stat in ("avg", "min", "max")}
+        return dict(zip(("timestamp", "name", "count", "avg", "min", "max"), (_bucket_start(values[0]), *values[1:])))
+    row = {"timestamp": _bucket_start(values[0]), "count": values[1]}
+    for index, column in enumerate(query.columns):
+        avg, low, high = values[2 + 3 * index: 5 + 3 * index]
+        row[column] = {"avg": avg, "min": low, "max": high}
     return row
 
 
@@ -310,23 +328,33 @@ def readings_iter(*, query: ReadingQuery, chunk: int | None = None) -> Iterator[
 
 # --- newest reading -----------------------------------------------------------------
 
+def _newest(readings: QuerySet, *fields: str):
+    """The newest row's `fields` (or timestamp): looked for in the last day first, since a
+    bounded range lets PostgreSQL plan and scan only the newest partitions; the whole
+    table only for a sensor silent that long."""
+    now = datetime.now(timezone.utc)
+    for candidates in (readings.filter(timestamp__gte=now - RECENT, timestamp__lt=now + FUTURE_BOUND), readings):
+        newest = candidates.order_by("-timestamp").values_list(*(fields or ("timestamp",)), flat=not fields).first()
+        if newest is not None:
+            return newest
+    return None
+
+
 def reading_latest(*, sensor_id: str, kind: Kind, names: tuple[str, ...] = ()) -> dict | None:
     """The newest reading in the wire format: one backward step on the (sensor, timestamp)
     key, so it costs the same at any table size. For metrics, every metric stored at
     the newest timestamp (restricted to `names` when given)."""
     if kind == "imu":
         columns = tuple(IMU_COLUMNS)
-        values = (ImuReading.objects.filter(sensor_id=sensor_id).order_by("-timestamp")
-                  .values_list("timestamp", *columns).first())
+        values = _newest(ImuReading.objects.filter(sensor_id=sensor_id), "timestamp", *columns)
         return None if values is None else {"sensor_id": sensor_id, **_imu_row(values, columns)}
     readings = MetricReading.objects.filter(sensor_id=sensor_id)
     if names:
-        newest_by_name = [readings.filter(name=name).order_by("-timestamp").values_list("timestamp", flat=True).first()
-                          for name in names]
+        newest_by_name = [_newest(readings.filter(name=name)) for name in names]
         newest = max((moment for moment in newest_by_name if moment is not None), default=None)
         readings = readings.filter(name__in=names)
     else:
-        newest = readings.order_by("-timestamp").values_list("timestamp", flat=True).first()
+        newest = _newest(readings)
     if newest is None:
         return None
     metrics = dict(readings.filter(timestamp=newest).order_by("name").values_list("name", "value"))
@@ -390,5 +418,4 @@ def daily_totals(*, sensor_id: str, name: str, first_day: date, last_day: date) 
 
 
 def metric_last_reading_at(*, sensor_id: str, name: str) -> datetime | None:
-    return (MetricReading.objects.filter(sensor_id=sensor_id, name=name).order_by("-timestamp")
-            .values_list("timestamp", flat=True).first())
+    return _newest(MetricReading.objects.filter(sensor_id=sensor_id, name=name))

@@ -75,6 +75,32 @@ class StorageBatch:
         return {"imu": len(rows_decode(self.imu)), "metrics": len(rows_decode(self.metrics)),
                 "blinks": len(self.blinks or [])}
 
+    @classmethod
+    def merged(cls, batches: list["StorageBatch"]) -> "StorageBatch":
+        """One batch holding several (rows stored once each: the writer skips duplicates)."""
+        if len(batches) == 1:
+            return batches[0]
+        newest: dict[str, list[Any]] = {}
+        for state in (state for batch in batches for state in batch.sensors or []):
+            # [sensor_id, last_seen ISO, battery, signal]; battery and signal from the newest that has them
+            kept = newest.get(state[0])
+            if kept is None:
+                newest[state[0]] = list(state)
+                continue
+            later, earlier = (state, kept) if state[1] >= kept[1] else (kept, state)
+            newest[state[0]] = [later[0], later[1], later[2] if later[2] is not None else earlier[2],
+                                later[3] if later[3] is not None else earlier[3]]
+        sources = sorted({batch.source for batch in batches})
+        return cls(imu=rows_concat([batch.imu for batch in batches]),
+                   metrics=rows_concat([batch.metrics for batch in batches]),
+                   sensors=list(newest.values()), source=",".join(sources))
+
+
+def rows_concat(texts: list[str]) -> str:
+    """One JSON array of rows from several (each `[[...],...]` or empty), without decoding."""
+    inner = [text[1:-1] for text in texts if text and text != "[]"]
+    return f"[{','.join(inner)}]" if inner else ""
+
 
 def rows_decode(rows: str) -> list[list[Any]]:
     return msgspec.json.decode(rows) if rows else []

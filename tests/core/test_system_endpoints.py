@@ -116,6 +116,7 @@ def test_status_over_http_with_a_real_worker_heartbeat(transactional_db, setting
                 break
             time.sleep(0.5)
         assert body["status"] == "ok", body
-        assert body["dependencies"]["channel_layer"]["detail"] == "RedisChannelLayer"
+        configured_layer = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[-1]
+        assert body["dependencies"]["channel_layer"]["detail"] == configured_layer
         assert body["dependencies"]["database"]["detail"] == "postgresql"
         assert settings.CELERY_TASK_DEFAULT_QUEUE in body["dependencies"]["broker"]["queue_depth"]

@@ -3,6 +3,8 @@
 import pytest
 from django.utils import timezone
 
+from sensors.presence import presence_connect
+from sensors.services import command_create
 from telemetry import ingest
 from tests.dashboards.readings import imu_reading, metric_reading
 
@@ -52,6 +54,7 @@ def test_admin_link_is_offered_to_staff_only(client, alice_browser, staff_user, 
 
 
 def test_overview_lists_own_sensors_with_counts_and_readings_in_the_last_hour(alice_browser, fleet, user):
+    presence_connect(sensor_id="meter-main", channel="test-channel")
     ingest.accept(payload=[imu_reading("imu-forklift", 60, battery_level=15, signal_strength=-70),
                            imu_reading("imu-forklift", 30),
                            imu_reading("imu-forklift", 2 * 3600)], source="test", user=user)
@@ -67,12 +70,14 @@ def test_overview_lists_own_sensors_with_counts_and_readings_in_the_last_hour(al
     assert sensors["meter-main"].readings_last_hour == 1
     assert sensors["imu-broken"].readings_last_hour == 0
     counts = response.context["counts"]
-    assert (counts.total, counts.active, counts.error, counts.inactive) == (3, 2, 1, 0)
+    assert (counts.total, counts.online, counts.active, counts.error, counts.inactive) == (3, 1, 2, 1, 0)
     forklift_row = page.split('data-sensor-id="imu-forklift"')[1].split("</tr>")[0]
     assert "Forklift motion" in forklift_row and 'href="/sensors/imu-forklift/"' in forklift_row
     assert "15 %" in forklift_row and "-70 dBm" in forklift_row and "battery low" in forklift_row
     assert "ago</time>" in forklift_row
     assert "never" in page.split('data-sensor-id="imu-broken"')[1].split("</tr>")[0]
+    meter_row = page.split('data-sensor-id="meter-main"')[1].split("</tr>")[0]
+    assert "Online" in meter_row and "Offline" in forklift_row
 
 
 def test_overview_filters_by_type_and_status(alice_browser, fleet):
@@ -202,3 +207,33 @@ def test_energy_page_shows_daily_totals_and_todays_power(alice_browser, fleet, s
     assert meter.today_kwh == 0.5 and meter.total_kwh == 4.25 and meter.power_now == 800.0
     page = response.content.decode()
     assert "3.750" in page and "4.25 kWh" in page and "800.0 W" in page
+
+
+def test_sensor_page_lists_recent_commands_with_their_status(alice_browser, fleet, user):
+    command_create(sensor=fleet["forklift"], name="set_interval", params={"interval_ms": 50},
+                   ttl_seconds=60, created_by=user)
+
+    page = alice_browser.get("/sensors/imu-forklift/").content.decode()
+
+    commands = page.split('id="command-list"')[1].split("</table>")[0]
+    assert "set_interval" in commands and '{&quot;interval_ms&quot;:50}' in commands
+    assert 'data-status="queued"' in commands and "Queued" in commands
+    assert 'data-url="/api/v1/sensors/imu-forklift/commands"' in page
+
+
+def test_wellness_shows_only_the_signed_in_users_blinks(client, alice_browser, make_sensor, send_readings,
+                                                        user, other_user, staff_user):
+    make_sensor(owner=user, id="eye-alice", device_type="eye_tracker")
+    make_sensor(owner=other_user, id="eye-bob", device_type="eye_tracker")
+    send_readings(user, [metric_reading("eye-alice", 600, blink_count=12),
+                         metric_reading("eye-alice", 300, blink_count=18)])
+    send_readings(other_user, [metric_reading("eye-bob", 600, blink_count=99)])
+
+    response = alice_browser.get("/wellness/")
+
+    assert sum(bucket.blinks for bucket in response.context["hourly"]) == 30
+    assert [(bucket.blinks, bucket.readings) for bucket in response.context["daily"]][-1][0] in (30, 18)
+    page = response.content.decode()
+    assert "99" not in page.split("<main")[1]
+    client.force_login(staff_user)
+    assert client.get("/wellness/").context["hourly"] == []

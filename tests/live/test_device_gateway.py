@@ -127,11 +127,11 @@ async def test_silent_device_is_pinged_then_closed_and_marked_offline(device, se
 
 
 async def test_device_answering_pings_stays_connected(device, settings):
-    settings.DEVICE_PING_INTERVAL = 0.1
-    settings.DEVICE_IDLE_TIMEOUT = 0.4
+    settings.DEVICE_PING_INTERVAL = 0.3
+    settings.DEVICE_IDLE_TIMEOUT = 1.0
     sensor, token = device
     socket = await device_ready(sensor.pk, token)
-    for _ in range(6):  # 6 pings span more than the idle timeout
+    for _ in range(5):  # 5 pings span more than the idle timeout
         assert (await receive(socket))["type"] == "ping"
         await socket.send_json_to({"type": "pong"})
     assert (await in_thread(Sensor.objects.get)(pk=sensor.pk)).online

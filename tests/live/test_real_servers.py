@@ -123,3 +123,32 @@ def test_device_on_one_process_reaches_viewers_and_commands_from_others(device, 
     with daphne_server(CELERY_TASK_ALWAYS_EAGER="1") as a, daphne_server(CELERY_TASK_ALWAYS_EAGER="1") as b, \
             daphne_server(CELERY_TASK_ALWAYS_EAGER="1") as c:
         asyncio.run(scenario(a, b, c))
+
+
+def test_simulated_fleet_streams_readings_and_answers_commands(user):
+    import threading
+
+    from django.core.management import call_command
+
+    from sensors.management.commands.simulate_fleet import simulated_sensors_ensure
+    from sensors.models import Command, CommandStatus, Sensor
+    from sensors.services import command_create
+    from telemetry.models import ImuReading
+
+    simulated_sensors_ensure(owner=user, count=4)
+    # Queued while the device is offline, so it is delivered when the device connects
+    # (whatever channel layer this process has).
+    command = command_create(sensor=Sensor.objects.get(pk="sim-imu-001"), name="set_rate", params={"hz": 4},
+                             ttl_seconds=120, created_by=user)
+    with daphne_server(CELERY_TASK_ALWAYS_EAGER="1") as server:  # stored in-process: no worker needed
+        fleet = threading.Thread(target=call_command, args=("simulate_fleet",),
+                                 kwargs={"sensors": 4, "hz": 10, "url": server.ws_url, "owner": user.username,
+                                         "seconds": 8})
+        fleet.start()
+        fleet.join(60)
+    command.refresh_from_db()
+    assert command.status == CommandStatus.ACKED and command.reply == {"hz": 4.0}
+    assert ImuReading.objects.filter(sensor_id="sim-imu-001").count() > 10
+    meter = Sensor.objects.get(pk="sim-meter-004")
+    assert meter.device_type == "energy_meter" and meter.last_seen is not None
+    assert not Command.objects.exclude(status=CommandStatus.ACKED).exists()

@@ -1,47 +1,28 @@
 """The new-event page in headless Chromium: type a sentence, confirm it, see the timeline.
 
-Screenshots go to test-artifacts/ for a person to look at. The database is touched only
+Screenshots go to var/test-artifacts/ for a person to look at. The database is touched only
 before and after the browser runs: inside Playwright's sync API an event loop is running,
 where Django refuses ORM calls.
 """
 
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from products.models import Product, ProductEvent
 from products.services import product_event_record
+from tests.browser import chromium_page, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @contextmanager
 def signed_in_page(live_server, username: str, password: str, *, init_script: str = ""):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1000, "height": 1000})
-            page.set_default_timeout(15_000)
-            if init_script:
-                page.add_init_script(init_script)
-            script_errors: list[str] = []
-            page.on("pageerror", lambda error: script_errors.append(str(error)))
-            page.goto(f"{live_server.url}/accounts/login/?next=/products/new-event/")
-            page.get_by_label("Username").fill(username)
-            page.get_by_label("Password").fill(password)
-            page.get_by_role("button", name="Sign in").click()
-            expect(page.get_by_role("heading", name="Record a product event")).to_be_visible()
-            yield page
-            assert script_errors == []
-        finally:
-            browser.close()
+    with chromium_page(viewport={"width": 1000, "height": 1000}, init_script=init_script) as page:
+        sign_in(page, live_server.url, username, password, next_path="/products/new-event/")
+        expect(page.get_by_role("heading", name="Record a product event")).to_be_visible()
+        yield page
 
 
 @pytest.fixture
@@ -57,18 +38,13 @@ def _sentence_check(page, text: str):
     return page.locator("#parse-result")
 
 
-def _screenshot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
-
-
 def test_a_typed_sentence_is_confirmed_then_shows_in_the_timeline(live_server, user, password,
                                                                    drill_in_garage):
     with signed_in_page(live_server, user.username, password) as page:
         confirmation = _sentence_check(page, "Okay, move the cordless drill to shelf B please")
         expect(confirmation).to_contain_text("Move “Cordless Drill” to shelf B.")
         expect(confirmation.locator("dd")).to_have_text(["Cordless Drill", "Moved", "shelf B"])
-        _screenshot(page, "products-new-event-confirm.png")
+        screenshot(page, "products-new-event-confirm.png")
         page.get_by_role("button", name="Confirm and record").click()
 
         expect(page.get_by_role("heading", name="Cordless Drill", level=1)).to_be_visible()
@@ -78,11 +54,11 @@ def test_a_typed_sentence_is_confirmed_then_shows_in_the_timeline(live_server, u
         expect(timeline.first).to_contain_text("Moved to shelf B")
         expect(timeline.first).to_contain_text("Typed sentence · by alice")
         expect(timeline.last).to_contain_text("Added at garage")
-        _screenshot(page, "products-timeline.png")
+        screenshot(page, "products-timeline.png")
 
         page.get_by_role("link", name="All products").click()
         expect(page.get_by_role("row").nth(1)).to_contain_text("Cordless Drill shelf B In place")
-        _screenshot(page, "products-list.png")
+        screenshot(page, "products-list.png")
 
     event = ProductEvent.objects.order_by("id").last()
     assert (event.event_type, event.location, event.source, event.created_by) == (
@@ -99,7 +75,7 @@ def test_a_sentence_not_understood_shows_why_and_records_nothing(live_server, us
             "Missing the location: where is the ladder now? Say the place too, "
             "for example “move the ladder to shelf B”.")
         expect(page.get_by_role("button", name="Confirm and record")).to_have_count(0)
-        _screenshot(page, "products-new-event-not-understood.png")
+        screenshot(page, "products-new-event-not-understood.png")
 
     assert ProductEvent.objects.count() == 0
 

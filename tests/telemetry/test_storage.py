@@ -158,3 +158,14 @@ def test_metric_rows_round_trip_through_the_writer(db):
     assert storage.rows_store(table=storage.METRIC_TABLE, rows=row) == 1
     storage.rows_store(table=storage.METRIC_TABLE, rows=row)
     assert list(MetricReading.objects.values_list("timestamp", "name", "value")) == [(moment, "energy_kwh", 1.5)]
+
+
+def test_merged_batches_store_every_row_of_each(db):
+    from telemetry.storage import StorageBatch
+
+    now = datetime.now(timezone.utc)
+    first = StorageBatch(imu=imu_rows("imu-a", now - timedelta(seconds=2)))
+    second = StorageBatch(imu=imu_rows("imu-b", now - timedelta(seconds=1), now), metrics="")
+    merged = StorageBatch.merged([first, second, StorageBatch()])
+    assert storage.rows_store(table=storage.IMU_TABLE, rows=merged.imu) == 3
+    assert sorted(ImuReading.objects.values_list("sensor_id", flat=True)) == ["imu-a", "imu-b", "imu-b"]

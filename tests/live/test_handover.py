@@ -1,0 +1,76 @@
+"""Grouped hand-over: callers arriving during a publish share the next one; acks stay durable."""
+
+import json
+import threading
+import time
+
+import pytest
+
+from telemetry.handover import GroupPublisher
+from telemetry.storage import StorageBatch
+
+
+def _until(condition, what: str) -> None:
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.005)
+
+
+def test_callers_arriving_during_a_publish_are_carried_by_the_next_one():
+    published: list[list[int]] = []
+    first_in_flight, release_first = threading.Event(), threading.Event()
+    returned: dict[int, int] = {}
+
+    def publish(items):
+        published.append(sorted(items))
+        if len(published) == 1:
+            first_in_flight.set()
+            release_first.wait(10)
+
+    group = GroupPublisher(publish)
+
+    def caller(item):
+        group.submit(item)
+        returned[item] = len(published)  # how many publishes had happened when it returned
+
+    threads = [threading.Thread(target=caller, args=(0,))]
+    threads[0].start()
+    first_in_flight.wait(10)
+    threads += [threading.Thread(target=caller, args=(item,)) for item in range(1, 6)]
+    for thread in threads[1:]:
+        thread.start()
+    _until(lambda: len(group._pending) == 5, "followers queue behind the publish in flight")
+    assert 1 not in returned, "nobody returns before the publish carrying it"
+    release_first.set()
+    for thread in threads:
+        thread.join(10)
+    assert published == [[0], [1, 2, 3, 4, 5]]
+    assert returned[0] >= 1 and all(returned[item] == 2 for item in range(1, 6))
+
+
+def test_a_failed_publish_fails_every_caller_it_carried_and_the_next_group_still_runs():
+    calls = []
+
+    def publish(items):
+        calls.append(list(items))
+        if items == ["doomed"]:
+            raise ConnectionError("broker down")
+
+    group = GroupPublisher(publish)
+    with pytest.raises(ConnectionError):
+        group.submit("doomed")
+    group.submit("fine")
+    assert calls == [["doomed"], ["fine"]]
+
+
+def test_merged_batches_keep_every_row_and_the_newest_state_per_sensor():
+    older = StorageBatch(imu='[["a",1]]', sensors=[["imu-1", "2026-11-30T10:00:00+00:00", 80, -60]], source="websocket")
+    newer = StorageBatch(imu='[["a",2]]', metrics='[["m",1]]', sensors=[["imu-1", "2026-11-30T10:00:01+00:00", None, -58],
+                                                               ["imu-2", "2026-11-30T10:00:00+00:00", 50, None]],
+                         source="websocket")
+    merged = StorageBatch.merged([newer, older])
+    assert json.loads(merged.imu) == [["a", 2], ["a", 1]] and json.loads(merged.metrics) == [["m", 1]]
+    assert merged.source == "websocket"
+    assert sorted(merged.sensors) == [["imu-1", "2026-11-30T10:00:01+00:00", 80, -58],
+                                      ["imu-2", "2026-11-30T10:00:00+00:00", 50, None]]
