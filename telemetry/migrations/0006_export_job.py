@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('sensors', '0002_collectjob'),
-        ('telemetry', '0004_blink_record'),
+        ('telemetry', '0005_blink_record'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

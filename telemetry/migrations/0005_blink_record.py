@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('sensors', '0001_initial'),
-        ('telemetry', '0003_daily_totals'),
+        ('telemetry', '0004_covering_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
