@@ -1,3 +1,6 @@
+import zoneinfo
+from datetime import timedelta
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
@@ -7,8 +10,6 @@ from django.utils import timezone
 from dashboards import ranges
 from dashboards.selectors import (
     ENERGY_DAYS,
-    WELLNESS_DAYS,
-    blink_buckets,
     energy_meter_summaries,
     fleet_counts,
     fleet_sensor_list,
@@ -19,8 +20,10 @@ from dashboards.selectors import (
 from sensors.models import DeviceType, SensorStatus
 from sensors.selectors import command_list, sensor_get
 from telemetry import selectors as telemetry_selectors
+from telemetry.blink.selectors import blink_stats, eye_tracker_get
 
 COMMANDS_SHOWN = 20
+WELLNESS_DAYS = 30
 
 
 @login_required
@@ -85,14 +88,22 @@ def energy_page(request):
 
 @login_required
 def wellness_page(request):
-    hourly, daily = blink_buckets(user=request.user)
+    zone = zoneinfo.ZoneInfo(request.user.profile.timezone)
+    now = timezone.now()
+    today = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    hourly = blink_stats(user=request.user, start=now - timedelta(hours=24), end=now, bucket="hour", tz=zone)
+    daily = blink_stats(user=request.user, start=today - timedelta(days=WELLNESS_DAYS - 1), end=now,
+                        bucket="day", tz=zone)
     return render(request, "dashboards/wellness.html", {
         "hourly": hourly,
         "daily": daily,
         "days": WELLNESS_DAYS,
+        "zone": zone.key,
+        "tracker": eye_tracker_get(user=request.user),
         "charts": {
-            "hourly": [[bucket.start.isoformat(), bucket.blinks] for bucket in hourly],
-            "daily": [[bucket.start.isoformat(), bucket.blinks] for bucket in daily],
+            "zone": zone.key,
+            "hourly": [[row["start"].isoformat(), row["blinks_per_min"]] for row in hourly],
+            "daily": [[row["start"].isoformat(), row["blinks_per_min"]] for row in daily],
         },
     })
 

@@ -1,5 +1,6 @@
-"""Readings for the dashboard tests, in the wire format."""
+"""Readings and blink records for the dashboard tests, in the wire format."""
 
+import uuid
 from datetime import timedelta
 
 from django.utils import timezone
@@ -17,6 +18,12 @@ def imu_reading(sensor_id: str, seconds_ago: float, **extra) -> dict:
 
 def metric_reading(sensor_id: str, seconds_ago: float, **metrics) -> dict:
     return {"sensor_id": sensor_id, "timestamp": _millis(seconds_ago), "metrics": metrics}
+
+
+def blink_record(seconds_ago: float, *, blink_count: int, interval_s: float = 60) -> dict:
+    moment = timezone.now() - timedelta(seconds=seconds_ago)
+    return {"client_id": str(uuid.uuid4()), "timestamp": moment.isoformat(),
+            "blink_count": blink_count, "interval_s": interval_s}
 
 
 def imu_frame(sensor_id: str, seq: int, count: int, *, started=None) -> dict:
