@@ -11,6 +11,7 @@ import logging
 import math
 import random
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -71,12 +72,25 @@ class EnergySignal:
 
 @dataclass
 class EyeSignal:
-    """A desk eye tracker: blink rate drifting with fatigue."""
+    """A desk eye tracker: blink rate drifting with fatigue. Between records it streams the
+    rate as a live metric; every `record_every_s` it sends a blink record (the wellness
+    page's data), as the desktop client does."""
+
+    record_every_s: float = 10.0
+    last_record_at: float | None = None
 
     def reading(self, sensor_id: str, now: float, hz: float) -> dict:
-        rate = 15 + 4 * math.sin(now / 600) + random.gauss(0, 1.5)
+        rate = max(0.0, 15 + 4 * math.sin(now / 600) + random.gauss(0, 1.5))
+        if self.last_record_at is None:
+            self.last_record_at = now
+        interval = now - self.last_record_at
+        if interval >= self.record_every_s:
+            self.last_record_at = now
+            return {"sensor_id": sensor_id, "timestamp": _timestamp(now),
+                    "blink": {"client_id": str(uuid.uuid4()), "blink_count": round(rate * interval / 60),
+                              "interval_s": round(interval, 3)}}
         return {"sensor_id": sensor_id, "timestamp": _timestamp(now),
-                "metrics": {"blinks_per_minute": round(max(0.0, rate), 1)}}
+                "metrics": {"blinks_per_minute": round(rate, 1)}}
 
 
 def signal_for(device_type: str):
