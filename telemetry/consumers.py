@@ -274,6 +274,10 @@ class DeviceGatewayConsumer(JsonTextConsumer):
         self.sensor = None  # the newer connection owns the presence row now
         await self.close(CloseCode.REPLACED)
 
+    async def device_revoked(self, message):
+        """Its token was rotated, or the sensor deleted or deactivated."""
+        await self.close(CloseCode.UNAUTHORIZED)
+
 
 # --- Viewers --------------------------------------------------------------------------------
 
