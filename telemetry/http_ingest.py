@@ -10,11 +10,14 @@ the limit are refused before a byte of them is read.
 
 import logging
 import time
+from types import SimpleNamespace
 from typing import Any
 
 import msgspec
 from asgiref.sync import sync_to_async
+from corsheaders.middleware import CorsMiddleware
 from django.conf import settings
+from django.http import HttpResponse
 from django.http.request import split_domain_port, validate_host
 
 from core.errors import error_body
@@ -80,6 +83,21 @@ class DeviceTokenCache:
 device_tokens = DeviceTokenCache()
 
 
+_cors = CorsMiddleware(get_response=lambda request: None)  # only its header logic is used
+
+
+def _cors_headers(scope, headers: dict[bytes, bytes]) -> list[tuple[bytes, bytes]]:
+    """The CORS headers django-cors-headers gives every other /api/ response, so a browser
+    posting with a device token can read the answer (preflights go on to Django: not POST)."""
+    origin = headers.get(b"origin")
+    request = SimpleNamespace(method="POST", path_info=scope["path"],
+                              headers={} if origin is None else {"origin": origin.decode("latin-1")})
+    response = HttpResponse()
+    _cors.add_response_headers(request, response)
+    return [(name.lower().encode(), value.encode("latin-1")) for name, value in response.items()
+            if name.lower() != "content-type"]
+
+
 async def _respond(send, status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]] = ()) -> None:
     payload = _encoder.encode(body)
     await send({"type": "http.response.start", "status": status,
@@ -126,14 +144,14 @@ class IngestFastPath:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
-            return await _respond(send, 413, body_too_large(limit))
+            return await _respond(send, 413, body_too_large(limit), _cors_headers(scope, headers))
         token = device_token_from_header(headers.get(b"authorization", b"").decode("latin-1"))
         if token is None or not _served_here(scope, headers):
             return await self.app(scope, receive, send)
 
         started = time.perf_counter()
         status, body, extra = await self._handle(receive, headers, token, source, limit)
-        await _respond(send, status, body, extra)
+        await _respond(send, status, body, [*extra, *_cors_headers(scope, headers)])
         route = scope["path"].lstrip("/")
         HTTP_LATENCY.labels("POST", route).observe(time.perf_counter() - started)
         HTTP_REQUESTS.labels("POST", route, str(status)).inc()
