@@ -147,7 +147,7 @@ def accept(*, payload: Any, source: str, device: Sensor | None = None, user: Use
         return refused
     batch, result = _checked(items, verdict_of=lambda ids: _sensors_allowed(ids, device=device, user=user))
     if batch.accepted:
-        live.readings_broadcast(readings=[wire for _, _, wire in batch.accepted])
+        live.readings_broadcast(readings=[reading for _, _, reading in batch.accepted])
         _cold_path_hand_over(batch=batch, source=source)
     return result
 
@@ -165,7 +165,7 @@ async def accept_async(*, payload: Any, source: str, device: Sensor | None = Non
         batch, result = await sync_to_async(_checked)(
             items, verdict_of=lambda ids: _sensors_allowed(ids, device=None, user=user))
     if batch.accepted:
-        await live.readings_broadcast_async(readings=[wire for _, _, wire in batch.accepted])
+        await live.readings_broadcast_async(readings=[reading for _, _, reading in batch.accepted])
         encoded = _batch_encode(batch=batch, source=source)
         if _eager():
             await sync_to_async(_embedded_write)(encoded)
