@@ -68,7 +68,7 @@ def readings_last_hour_by_sensor(*, sensor_ids: list[str]) -> dict[str, int]:
 IMU_SERIES = [("accel_x", "Acceleration x"), ("accel_y", "Acceleration y"), ("accel_z", "Acceleration z"),
               ("gyro_x", "Angular rate x"), ("gyro_y", "Angular rate y"), ("gyro_z", "Angular rate z")]
 UNITS = {"accel": "m/s²", "gyro": "°/s", "voltage": "V", "current": "A", "power": "W",
-         "energy_kwh": "kWh", "temperature": "°C", "humidity": "%", "pressure": "hPa"}
+         "energy_kwh": "kWh", "energy_total_kwh": "kWh", "temperature": "°C", "humidity": "%", "pressure": "hPa"}
 
 
 def reading_kind(*, sensor: Sensor) -> str:

@@ -353,6 +353,8 @@ if REDIS_URL and LIVE_CHANNEL_LAYER == "pubsub":
 DEVICE_AUTH_TIMEOUT = env.float("DEVICE_AUTH_TIMEOUT", default=10.0)
 DEVICE_PING_INTERVAL = env.float("DEVICE_PING_INTERVAL", default=20.0)
 DEVICE_IDLE_TIMEOUT = env.float("DEVICE_IDLE_TIMEOUT", default=60.0)
+# Frames of one device broadcast but not yet acked (hand-over pending); past it the socket is not read.
+DEVICE_MAX_UNACKED_FRAMES = env.int("DEVICE_MAX_UNACKED_FRAMES", default=256)
 # last_message_at is written at most this often per device (not per frame).
 DEVICE_PRESENCE_WRITE_INTERVAL = env.float("DEVICE_PRESENCE_WRITE_INTERVAL", default=5.0)
 # The sweep marks offline a device silent this long (its server process may have died).

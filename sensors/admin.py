@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 
+from sensors.credentials import credentials_changed
 from sensors.models import CollectJob, Command, Sensor, SensorStatus
 from sensors.services import sensor_status_set, sensor_token_rotate
 
@@ -21,7 +22,10 @@ class SensorAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if not change:
+        if change:
+            credentials_changed(token_hashes=[obj.token_hash], revoked_channels=[
+                obj.connection_channel] if obj.status == SensorStatus.INACTIVE else [])
+        else:
             token = sensor_token_rotate(sensor=obj)
             self.message_user(
                 request,

@@ -4,6 +4,7 @@ from datetime import timedelta
 from django.db import connections, transaction
 from django.utils import timezone
 
+from sensors.credentials import credentials_changed
 from sensors.models import (
     BleProfile,
     CollectJob,
@@ -43,6 +44,9 @@ def sensor_update(*, sensor: Sensor, **fields) -> Sensor:
         setattr(sensor, name, value)
     sensor.full_clean(validate_unique=True)
     sensor.save(update_fields=[*fields, "updated_at"])
+    # Its status or type may change what the token may do; an inactive sensor's socket is closed.
+    credentials_changed(token_hashes=[sensor.token_hash],
+                        revoked_channels=[sensor.connection_channel] if sensor.status == SensorStatus.INACTIVE else [])
     if "status" in fields:
         transaction.on_commit(lambda: fleet_status_publish(sensor=sensor))
     return sensor
@@ -50,6 +54,7 @@ def sensor_update(*, sensor: Sensor, **fields) -> Sensor:
 
 @transaction.atomic
 def sensor_token_rotate(*, sensor: Sensor) -> str:
+    credentials_changed(token_hashes=[sensor.token_hash], revoked_channels=[sensor.connection_channel])
     token = device_token_generate()
     sensor.token_hash = device_token_hash(token)
     sensor.token_rotated_at = timezone.now()
@@ -59,8 +64,11 @@ def sensor_token_rotate(*, sensor: Sensor) -> str:
 
 @transaction.atomic
 def sensor_status_set(*, sensors, status: str) -> int:
-    ids = list(sensors.values_list("pk", flat=True))
+    rows = list(sensors.values_list("pk", "token_hash", "connection_channel"))
+    ids = [pk for pk, _, _ in rows]
     count = Sensor.objects.filter(pk__in=ids).update(status=status, updated_at=timezone.now())
+    credentials_changed(token_hashes=[token_hash for _, token_hash, _ in rows],
+                        revoked_channels=[channel for _, _, channel in rows] if status == SensorStatus.INACTIVE else [])
 
     def publish():
         for sensor in Sensor.objects.filter(pk__in=ids):
@@ -70,7 +78,9 @@ def sensor_status_set(*, sensors, status: str) -> int:
     return count
 
 
+@transaction.atomic
 def sensor_delete(*, sensor: Sensor) -> None:
+    credentials_changed(token_hashes=[sensor.token_hash], revoked_channels=[sensor.connection_channel])
     sensor.delete()
 
 

@@ -67,6 +67,7 @@ class EnergySignal:
         power = voltage * current * 0.95
         return {"sensor_id": sensor_id, "timestamp": _timestamp(now),
                 "metrics": {"voltage": round(voltage, 2), "current": round(current, 3), "power": round(power, 1),
+                            # energy_kwh is the energy of this interval, not a meter register
                             "energy_kwh": round(power / hz / 3.6e6, 8)}}
 
 

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 import msgspec
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.consumer import get_handler_name
 from django.conf import settings
 from django.db import close_old_connections
 
@@ -66,6 +67,16 @@ def _header(scope: dict, name: bytes) -> str:
 
 
 class JsonTextConsumer(AsyncWebsocketConsumer):
+    async def dispatch(self, message):
+        """As channels' dispatch, without its close_old_connections() before every message:
+        that hops to the one thread-sensitive thread per frame (thousands a second here, all
+        queued behind whatever else runs there). Every database call of these consumers
+        goes through in_thread, which opens and releases its own connection."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def send_frame(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=_encoder.encode(frame).decode())
 
@@ -120,6 +131,8 @@ class DeviceGatewayConsumer(JsonTextConsumer):
         await self.send_frame({"type": "ready", "sensor_id": sensor.pk,
                                "ping_interval": settings.DEVICE_PING_INTERVAL,
                                "idle_timeout": settings.DEVICE_IDLE_TIMEOUT})
+        self.acks_due: asyncio.Queue = asyncio.Queue(maxsize=settings.DEVICE_MAX_UNACKED_FRAMES)
+        self.spawn(self.ack_loop())
         self.spawn(self.watchdog())
         for command in await in_thread(commands_claim_pending)(sensor_id=sensor.pk):
             await self.send_command(command)
@@ -192,27 +205,39 @@ class DeviceGatewayConsumer(JsonTextConsumer):
             await self.send_frame({"type": "error", "seq": seq, "errors": {"readings": ["This field is required."]}})
             return
         try:
-            # Validation and the broadcast run on this loop; only the hand-over leaves it.
-            result = await ingest.accept_async(payload={"readings": frame["readings"]}, source="websocket",
-                                               device=self.sensor)
+            # Validation and the broadcast run on this loop, now; the hand-over completes later.
+            result, durable = await ingest.accept_async_begin(payload={"readings": frame["readings"]},
+                                                              source="websocket", device=self.sensor)
         except (ingest.BatchTooLarge, ingest.PayloadInvalid) as exc:
             await self.send_frame({"type": "error", "seq": seq, "errors": {"readings": [str(exc)]}})
             return
-        except ingest.ColdPathUnavailable as exc:
-            # Not durable, so not acked: closing makes the device reconnect and resend.
-            logger.warning("Telemetry frame %s from %s not acked: %s", seq, self.sensor_id, exc)
-            await self.close(CloseCode.INTERNAL)
-            return
-        except Exception:
-            logger.exception("Telemetry frame %s from %s failed", seq, self.sensor_id)
-            await self.close(CloseCode.INTERNAL)
-            return
-        if result.accepted:
-            await self.send_frame({"type": "ack", "seq": seq, "accepted": result.accepted,
-                                   "rejected": result.rejected})
-        else:
-            await self.send_frame({"type": "error", "seq": seq, "rejected": result.rejected,
-                                   "errors": {"readings": ["Every reading in the frame was rejected."]}})
+        # Full (the cold path stalls): this waits, so the socket stops being read — back-pressure
+        # on the device instead of unbounded memory here.
+        await self.acks_due.put((seq, result, durable))
+
+    async def ack_loop(self) -> None:
+        """Ack frames in the order they came, each once its batch is durable. Frames behind
+        one still being handed over are already broadcast and on their way."""
+        while True:
+            seq, result, durable = await self.acks_due.get()
+            if durable is not None:
+                try:
+                    await durable
+                except ingest.ColdPathUnavailable as exc:
+                    # Not durable, so not acked: closing makes the device reconnect and resend.
+                    logger.warning("Telemetry frame %s from %s not acked: %s", seq, self.sensor_id, exc)
+                    await self.close(CloseCode.INTERNAL)
+                    return
+                except Exception:
+                    logger.exception("Telemetry frame %s from %s failed", seq, self.sensor_id)
+                    await self.close(CloseCode.INTERNAL)
+                    return
+            if result.accepted:
+                await self.send_frame({"type": "ack", "seq": seq, "accepted": result.accepted,
+                                       "rejected": result.rejected})
+            else:
+                await self.send_frame({"type": "error", "seq": seq, "rejected": result.rejected,
+                                       "errors": {"readings": ["Every reading in the frame was rejected."]}})
 
     async def receive_command_result(self, frame: dict[str, Any]) -> None:
         try:
@@ -248,6 +273,10 @@ class DeviceGatewayConsumer(JsonTextConsumer):
     async def device_replaced(self, message):
         self.sensor = None  # the newer connection owns the presence row now
         await self.close(CloseCode.REPLACED)
+
+    async def device_revoked(self, message):
+        """Its token was rotated, or the sensor deleted or deactivated."""
+        await self.close(CloseCode.UNAUTHORIZED)
 
 
 # --- Viewers --------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 `POST /api/v1/data/ingest` and `/api/v1/store-data/` with `Authorization: Device <token>`
 are answered here on the event loop: no middleware thread hops, no DRF parsing, one
-msgspec decode, the device token looked up once per TTL, the broker publish off the loop.
+msgspec decode, the device token looked up once per TTL (and again at once after a rotation), the broker publish off the loop.
 Everything else (people with a JWT or session, other paths) goes on to Django, where
 `telemetry.api.IngestApi` serves the same contract. Bodies whose Content-Length is over
 the limit are refused before a byte of them is read.
@@ -10,18 +10,23 @@ the limit are refused before a byte of them is read.
 
 import logging
 import time
+from types import SimpleNamespace
 from typing import Any
 
 import msgspec
 from asgiref.sync import sync_to_async
+from corsheaders.middleware import CorsMiddleware
 from django.conf import settings
+from django.http import HttpResponse
 from django.http.request import split_domain_port, validate_host
 
 from core.errors import error_body
 from core.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from sensors.authentication import DEVICE_KEYWORD, device_token_from_header
+from sensors.credentials import UNKNOWN, credentials_generation
 from sensors.models import Sensor
 from sensors.selectors import sensor_get_by_token
+from sensors.tokens import device_token_hash
 from telemetry import ingest
 
 logger = logging.getLogger(__name__)
@@ -45,23 +50,28 @@ def body_too_large(limit: int) -> dict[str, Any]:
 
 class DeviceTokenCache:
     """token → Sensor for a few seconds, so a device posting many batches costs one
-    lookup per TTL. A rotated token or a deactivated sensor takes effect within the TTL."""
+    database lookup per TTL. A rotated or revoked token, a deactivated or deleted sensor
+    take effect at once in every process: each hit is checked against the token's
+    credential generation in the shared cache (sensors/credentials.py); the TTL only bounds
+    what a change made behind the services' back (a raw SQL update) can leave stale."""
 
     MAX_ENTRIES = 10_000
 
     def __init__(self):
-        self._entries: dict[str, tuple[float, Sensor]] = {}
+        self._entries: dict[str, tuple[float, Sensor, Any]] = {}
 
     async def sensor_for(self, token: str) -> Sensor | None:
         now = time.monotonic()
+        token_hash = device_token_hash(token)
+        generation = await credentials_generation(token_hash=token_hash)
         hit = self._entries.get(token)
-        if hit and hit[0] > now:
+        if hit and hit[0] > now and hit[2] == generation and generation is not UNKNOWN:
             return hit[1]
         sensor = await sync_to_async(sensor_get_by_token)(token=token)
         if sensor is not None:
             if len(self._entries) >= self.MAX_ENTRIES:
                 self._entries.clear()
-            self._entries[token] = (now + settings.TELEMETRY_DEVICE_TOKEN_CACHE_S, sensor)
+            self._entries[token] = (now + settings.TELEMETRY_DEVICE_TOKEN_CACHE_S, sensor, generation)
         else:
             self._entries.pop(token, None)
         return sensor
@@ -71,6 +81,21 @@ class DeviceTokenCache:
 
 
 device_tokens = DeviceTokenCache()
+
+
+_cors = CorsMiddleware(get_response=lambda request: None)  # only its header logic is used
+
+
+def _cors_headers(scope, headers: dict[bytes, bytes]) -> list[tuple[bytes, bytes]]:
+    """The CORS headers django-cors-headers gives every other /api/ response, so a browser
+    posting with a device token can read the answer (preflights go on to Django: not POST)."""
+    origin = headers.get(b"origin")
+    request = SimpleNamespace(method="POST", path_info=scope["path"],
+                              headers={} if origin is None else {"origin": origin.decode("latin-1")})
+    response = HttpResponse()
+    _cors.add_response_headers(request, response)
+    return [(name.lower().encode(), value.encode("latin-1")) for name, value in response.items()
+            if name.lower() != "content-type"]
 
 
 async def _respond(send, status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]] = ()) -> None:
@@ -119,14 +144,14 @@ class IngestFastPath:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
-            return await _respond(send, 413, body_too_large(limit))
+            return await _respond(send, 413, body_too_large(limit), _cors_headers(scope, headers))
         token = device_token_from_header(headers.get(b"authorization", b"").decode("latin-1"))
         if token is None or not _served_here(scope, headers):
             return await self.app(scope, receive, send)
 
         started = time.perf_counter()
         status, body, extra = await self._handle(receive, headers, token, source, limit)
-        await _respond(send, status, body, extra)
+        await _respond(send, status, body, [*extra, *_cors_headers(scope, headers)])
         route = scope["path"].lstrip("/")
         HTTP_LATENCY.labels("POST", route).observe(time.perf_counter() - started)
         HTTP_REQUESTS.labels("POST", route, str(status)).inc()

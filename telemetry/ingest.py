@@ -9,6 +9,7 @@ It returns only once step 3 is durable, so an acknowledgement to a device means 
 readings will be stored.
 """
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,7 @@ from asgiref.sync import sync_to_async
 
 from sensors.models import Sensor, SensorStatus
 from telemetry import live
-from telemetry.handover import GroupPublisher
+from telemetry.handover import AsyncGroupPublisher, GroupPublisher
 from telemetry.schema import readings_decode, readings_validate
 from users.models import User
 
@@ -154,24 +155,37 @@ def accept(*, payload: Any, source: str, device: Sensor | None = None, user: Use
 
 async def accept_async(*, payload: Any, source: str, device: Sensor | None = None,
                        user: User | None = None) -> IngestResult:
-    """`accept` for callers on an event loop (the HTTP fast path, device sockets): the
-    CPU work runs inline, the database and the broker publish off the loop."""
+    """`accept` for callers on an event loop (the HTTP fast path): the CPU work runs
+    inline, the database and the broker publish off the loop."""
+    result, durable = await accept_async_begin(payload=payload, source=source, device=device, user=user)
+    if durable is not None:
+        await durable
+    return result
+
+
+async def accept_async_begin(*, payload: Any, source: str, device: Sensor | None = None,
+                             user: User | None = None) -> tuple[IngestResult, asyncio.Future | None]:
+    """Validate and broadcast now; return the result and a future that completes once the
+    cold path holds the batch durably (None when nothing was accepted), or raises
+    ColdPathUnavailable. A device socket reads its next frame while that future is
+    pending: the broadcast never waits for the hand-over, and acks still mean durable."""
     items = _batch_items(payload)
     if refused := _inactive_device_result(items, device):
-        return refused
+        return refused, None
     if device is not None:  # a device's verdict needs no database
         batch, result = _checked(items, verdict_of=lambda ids: _sensors_allowed(ids, device=device, user=None))
     else:
         batch, result = await sync_to_async(_checked)(
             items, verdict_of=lambda ids: _sensors_allowed(ids, device=None, user=user))
-    if batch.accepted:
-        await live.readings_broadcast_async(readings=[reading for _, _, reading in batch.accepted])
-        encoded = _batch_encode(batch=batch, source=source)
-        if _eager():
-            await sync_to_async(_embedded_write)(encoded)
-        else:
-            await sync_to_async(_broker_publish, thread_sensitive=False)(encoded)
-    return result
+    if not batch.accepted:
+        return result, None
+    await live.readings_broadcast_async(readings=[reading for _, _, reading in batch.accepted])
+    encoded = _batch_encode(batch=batch, source=source)
+    if _eager():
+        durable = asyncio.ensure_future(sync_to_async(_embedded_write)(encoded))
+    else:
+        durable = asyncio.ensure_future(_broker_publish_async(encoded))
+    return result, durable
 
 
 def _batch_encode(*, batch, source: str):
@@ -205,6 +219,11 @@ def _broker_publish_grouped(batches: list) -> None:
 
 
 _broker_hand_over = GroupPublisher(publish=_broker_publish_grouped)
+_broker_hand_over_async = AsyncGroupPublisher(publish=_broker_publish_grouped)
+
+
+def _broker_unavailable() -> ColdPathUnavailable:
+    return ColdPathUnavailable("The message broker is unavailable; retry later.")
 
 
 def _broker_publish(encoded) -> None:
@@ -215,7 +234,16 @@ def _broker_publish(encoded) -> None:
     try:
         _broker_hand_over.submit(encoded)
     except (BrokerError, OSError) as exc:
-        raise ColdPathUnavailable("The message broker is unavailable; retry later.") from exc
+        raise _broker_unavailable() from exc
+
+
+async def _broker_publish_async(encoded) -> None:
+    from kombu.exceptions import OperationalError as BrokerError
+
+    try:
+        await _broker_hand_over_async.submit(encoded)
+    except (BrokerError, OSError) as exc:
+        raise _broker_unavailable() from exc
 
 
 def _cold_path_hand_over(*, batch, source: str) -> None:

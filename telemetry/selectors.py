@@ -419,3 +419,8 @@ def daily_totals(*, sensor_id: str, name: str, first_day: date, last_day: date) 
 
 def metric_last_reading_at(*, sensor_id: str, name: str) -> datetime | None:
     return _newest(MetricReading.objects.filter(sensor_id=sensor_id, name=name))
+
+
+def metric_newest_value(*, sensor_id: str, name: str) -> tuple[datetime, float] | None:
+    """(timestamp, value) of the sensor's newest reading of the metric."""
+    return _newest(MetricReading.objects.filter(sensor_id=sensor_id, name=name), "timestamp", "value")

@@ -61,9 +61,10 @@ def collect_job_execute(*, job_id: str) -> dict:
 
 async def _collect(target: Target, *, seconds: int, holder: str) -> CollectOutcome:
     outcome = CollectOutcome()
+    registers = gateway.energy_registers()
 
     async def ingest(readings: list[dict]) -> int:
-        rejected = await gateway.ingest(readings)
+        rejected = await gateway.ingest(readings, registers=registers)
         outcome.readings += len(readings) - rejected
         return rejected
 

@@ -15,7 +15,9 @@ from django.db import close_old_connections, connection, connections
 from sensors.selectors import ble_sensor_list
 from sensors.services import SIMULATED_BLE_MAC_PREFIX, sensor_link_state_update
 from telemetry.ingest import accept
+from telemetry.selectors import metric_newest_value
 
+from .energy import REGISTER, EnergyRegisters
 from .fake import FakeDevice, FakeRadio
 from .listener import ListenerSettings
 from .pipeline import Target
@@ -45,9 +47,17 @@ async def registry() -> list[Target]:
     return await sync_to_async(registry_targets)()
 
 
-def readings_hand_over(readings: list[dict]) -> int:
-    """Give a batch to the one ingest function; returns how many readings it rejected."""
+def energy_registers() -> EnergyRegisters:
+    """The energy meters' register state of one gateway run (ble_listen, a collect job, a replay),
+    seeded from each meter's newest stored register."""
+    return EnergyRegisters(seed=lambda sensor_id: metric_newest_value(sensor_id=sensor_id, name=REGISTER))
+
+
+def readings_hand_over(readings: list[dict], *, registers: EnergyRegisters) -> int:
+    """Give a batch to the one ingest function, with energy increments derived from meter
+    registers; returns how many readings it rejected."""
     _connection_refresh()
+    readings = registers.readings_derive(readings)
     result = accept(payload=readings, source=SOURCE)
     if result.rejected:
         first = result.rejected[0]
@@ -57,6 +67,7 @@ def readings_hand_over(readings: list[dict]) -> int:
             len(result.rejected), len(readings), reading.get("sensor_id"), first["errors"],
         )
     rejected = {entry["index"] for entry in result.rejected}
+    registers.commit(readings, rejected=rejected)
     for sensor_id, state in _metric_link_states(readings, rejected).items():
         sensor_link_state_update(sensor_id=sensor_id, **state)
     return len(result.rejected)
@@ -74,8 +85,8 @@ def _metric_link_states(readings: list[dict], rejected: set[int]) -> dict[str, d
     return latest
 
 
-async def ingest(readings: list[dict]) -> int:
-    return await sync_to_async(readings_hand_over)(readings)
+async def ingest(readings: list[dict], *, registers: EnergyRegisters) -> int:
+    return await sync_to_async(readings_hand_over)(readings, registers=registers)
 
 
 async def connections_close() -> None:

@@ -66,9 +66,9 @@ def test_the_job_is_running_while_it_collects(user, ble_sensor, monkeypatch):
     seen_while_ingesting = []
     hand_over = gateway.ingest
 
-    async def ingest_and_look(readings):
+    async def ingest_and_look(readings, **options):
         seen_while_ingesting.append(await CollectJob.objects.values_list("status", flat=True).aget(pk=job.pk))
-        return await hand_over(readings)
+        return await hand_over(readings, **options)
 
     monkeypatch.setattr(gateway, "ingest", ingest_and_look)
     summary = collect.collect_job_execute(job_id=str(job.pk))

@@ -41,7 +41,7 @@ def test_ingest_adapter_stores_readings_and_counts_rejections(make_sensor, user)
     good = {"sensor_id": sensor.pk, "timestamp": NOW_ISO, "acceleration": {"x": 0, "y": 0, "z": 9.81},
             "gyroscope": {"x": 0, "y": 0, "z": 0}, "battery_level": 80, "signal_strength": -70}
     unknown = {**good, "sensor_id": "deleted-sensor"}
-    assert gateway.readings_hand_over([good, unknown]) == 1
+    assert gateway.readings_hand_over([good, unknown], registers=gateway.energy_registers()) == 1
     assert ImuReading.objects.filter(sensor_id=sensor.pk).count() == 1
     sensor.refresh_from_db()
     assert (sensor.battery_level, sensor.signal_strength) == (80, -70)
@@ -53,7 +53,7 @@ def test_an_energy_meters_battery_and_signal_land_on_its_sensor(make_sensor, use
              "battery_level": 90, "signal_strength": -80}
     newer = {**older, "metrics": {"current": 1.5}, "battery_level": 89, "signal_strength": -65}
     refused = {**newer, "metrics": {"power": float("nan")}, "battery_level": 1, "signal_strength": -120}
-    assert gateway.readings_hand_over([older, newer, refused]) == 1
+    assert gateway.readings_hand_over([older, newer, refused], registers=gateway.energy_registers()) == 1
     meter.refresh_from_db()
     assert (meter.battery_level, meter.signal_strength) == (89, -65)
     assert MetricReading.objects.filter(sensor_id=meter.pk).count() == 2

@@ -234,8 +234,8 @@ def test_sig_energy_uuids_are_the_assigned_numbers():
         (sig_energy.ELECTRIC_CURRENT, (120).to_bytes(2, "little"), {"current": 1.2}),
         (sig_energy.POWER, bytes([0xC8, 0x0A, 0x00]), {"power": 276.0}),
         (sig_energy.POWER, (1_000_000).to_bytes(3, "little"), {"power": 100_000.0}),
-        (sig_energy.ENERGY, (300).to_bytes(3, "little"), {"energy_kwh": 300.0}),
-        (sig_energy.ENERGY_32, (1500).to_bytes(4, "little"), {"energy_kwh": 1.5}),
+        (sig_energy.ENERGY, (300).to_bytes(3, "little"), {"energy_total_kwh": 300.0}),
+        (sig_energy.ENERGY_32, (1500).to_bytes(4, "little"), {"energy_total_kwh": 1.5}),
     ],
 )
 def test_sig_energy_scaling(characteristic, data, metrics):

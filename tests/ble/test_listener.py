@@ -31,7 +31,7 @@ async def test_readings_from_every_profile_reach_ingest(radio, collected):
     listener = make_listener(radio, collected)
     async with listening(listener):
         await wait_until(lambda: all(collected.of(t.sensor_id) for t in sensor_targets(radio)), what="readings from all sensors")
-        await wait_until(lambda: any("energy_kwh" in r.get("metrics", {}) for r in collected.readings), what="a polled energy reading")
+        await wait_until(lambda: any("energy_total_kwh" in r.get("metrics", {}) for r in collected.readings), what="a polled energy reading")
     by_profile = {t.profile: collected.of(t.sensor_id) for t in sensor_targets(radio)}
     for profile in ("thingy52", "witmotion_bwt901", "movesense_imu6", "sensorium_diy"):
         motion = [r for r in by_profile[profile] if "acceleration" in r]
@@ -39,7 +39,7 @@ async def test_readings_from_every_profile_reach_ingest(radio, collected):
         assert 9.0 < motion[-1]["acceleration"]["z"] < 10.6, profile
         assert motion[-1]["battery_level"] == 87 and motion[-1]["signal_strength"] < 0
     energy_metrics = {name for r in by_profile["sig_energy"] for name in r["metrics"]}
-    assert {"voltage", "current", "power", "energy_kwh", "battery_level"} <= energy_metrics
+    assert {"voltage", "current", "power", "energy_total_kwh", "battery_level"} <= energy_metrics
     assert listener.counters.undecodable == 0
 
 

@@ -6,7 +6,8 @@ from sensors.models import Sensor
 from telemetry.consumers import CloseCode
 from telemetry.models import ImuReading
 from tests.factories import sensor_make
-from tests.live.helpers import closed_with, device_open, device_ready, in_thread, reading, receive, viewer_open
+from tests.live.helpers import (closed_with, device_open, device_ready, in_thread, reading, receive, receive_until,
+                                viewer_open)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -73,6 +74,55 @@ async def test_frame_is_acked_only_once_stored_and_viewers_see_it_first(device, 
     assert live["acceleration"]["z"] == 9.81 and live["battery_level"] == 87
     await socket.disconnect()
     await viewer.disconnect()
+
+
+async def test_frames_behind_a_slow_hand_over_are_broadcast_at_once_and_acked_in_order(device, user, monkeypatch):
+    """The device is not made to wait for storage: while frame 1's hand-over is stuck,
+    frames 2 and 3 still reach viewers; no frame is acked before it is durable, and acks
+    come in the order the frames were sent."""
+    import threading
+
+    from telemetry import ingest
+
+    hand_over_open, first_entered = threading.Event(), threading.Event()
+    real_write = ingest._embedded_write
+
+    def slow_write(encoded):
+        first_entered.set()
+        hand_over_open.wait(10)
+        real_write(encoded)
+
+    monkeypatch.setattr(ingest, "_embedded_write", slow_write)
+    sensor, token = device
+    viewer = await viewer_open(sensor.pk, user)
+    assert (await receive(viewer))["type"] == "status"
+    socket = await device_ready(sensor.pk, token)
+    for seq in (1, 2, 3):
+        await socket.send_json_to({"type": "telemetry", "seq": seq, "readings": [reading(sensor.pk, seconds_ago=10 - seq)]})
+    seen = [await receive(viewer) for _ in range(3)]
+    assert [frame["type"] for frame in seen] == ["reading"] * 3
+    assert await socket.receive_nothing(timeout=0.3), "nothing is acked while the hand-over is pending"
+    assert await in_thread(first_entered.is_set)()
+    hand_over_open.set()
+    acks = [await receive_until(socket, "ack") for _ in range(3)]  # pings may come between
+    assert [ack["seq"] for ack in acks] == [1, 2, 3]
+    assert await in_thread(ImuReading.objects.filter(sensor_id=sensor.pk).count)() == 3
+    await socket.disconnect()
+    await viewer.disconnect()
+
+
+async def test_a_failed_hand_over_closes_with_1011_and_leaves_the_frame_unacked(device, monkeypatch):
+    from telemetry import ingest
+
+    def database_down(encoded):
+        raise ingest.ColdPathUnavailable("The database is unavailable; retry later.")
+
+    monkeypatch.setattr(ingest, "_embedded_write", database_down)
+    sensor, token = device
+    socket = await device_ready(sensor.pk, token)
+    await socket.send_json_to({"type": "telemetry", "seq": 1, "readings": [reading(sensor.pk)]})
+    assert await closed_with(socket) == CloseCode.INTERNAL
+    assert not await in_thread(ImuReading.objects.exists)()
 
 
 async def test_resend_after_reconnect_is_acked_again_and_stored_once(device):

@@ -1,12 +1,13 @@
 """Grouped hand-over: callers arriving during a publish share the next one; acks stay durable."""
 
+import asyncio
 import json
 import threading
 import time
 
 import pytest
 
-from telemetry.handover import GroupPublisher
+from telemetry.handover import AsyncGroupPublisher, GroupPublisher
 from telemetry.storage import StorageBatch
 
 
@@ -74,3 +75,36 @@ def test_merged_batches_keep_every_row_and_the_newest_state_per_sensor():
     assert merged.source == "websocket"
     assert sorted(merged.sensors) == [["imu-1", "2026-11-30T10:00:01+00:00", 80, -58],
                                       ["imu-2", "2026-11-30T10:00:00+00:00", 50, None]]
+
+
+async def test_async_callers_wait_on_futures_and_share_the_next_publish():
+    published: list[list[int]] = []
+    first_in_flight, release_first = threading.Event(), threading.Event()
+
+    def publish(items):
+        published.append(sorted(items))
+        if len(published) == 1:
+            first_in_flight.set()
+            release_first.wait(10)
+
+    group = AsyncGroupPublisher(publish)
+    first = group.submit(0)
+    await asyncio.to_thread(first_in_flight.wait, 10)
+    # Far more callers than the thread pool has threads: none of them holds a thread.
+    followers = [group.submit(item) for item in range(1, 101)]
+    await asyncio.sleep(0.05)
+    assert not first.done() and not any(future.done() for future in followers)
+    release_first.set()
+    await asyncio.wait_for(asyncio.gather(first, *followers), 10)
+    assert published == [[0], list(range(1, 101))]
+
+
+async def test_async_failed_publish_fails_its_group_and_the_next_group_still_runs():
+    def publish(items):
+        if items == ["doomed"]:
+            raise ConnectionError("broker down")
+
+    group = AsyncGroupPublisher(publish)
+    with pytest.raises(ConnectionError):
+        await group.submit("doomed")
+    await asyncio.wait_for(group.submit("fine"), 10)

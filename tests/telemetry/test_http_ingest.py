@@ -22,8 +22,8 @@ class AsgiCall:
     """One HTTP request through the ASGI app; records whether the body was ever read."""
 
     def __init__(self, body: bytes, *, headers: dict[str, str], path: str = "/api/v1/data/ingest",
-                 chunk: int | None = None):
-        self.path, self.headers = path, headers
+                 chunk: int | None = None, method: str = "POST"):
+        self.path, self.headers, self.method = path, headers, method
         self.chunks = [body[i:i + chunk] for i in range(0, len(body), chunk)] if chunk else [body]
         self.reads, self.sent = 0, []
 
@@ -38,7 +38,7 @@ class AsgiCall:
         self.sent.append(message)
 
     async def run(self):
-        scope = {"type": "http", "method": "POST", "path": self.path, "scheme": "http", "query_string": b"",
+        scope = {"type": "http", "method": self.method, "path": self.path, "scheme": "http", "query_string": b"",
                  "http_version": "1.1", "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80),
                  "headers": [(k.lower().encode(), v.encode()) for k, v in self.headers.items()]}
         await application(scope, self.receive, self.send)
@@ -47,6 +47,10 @@ class AsgiCall:
     @property
     def status(self) -> int:
         return self.sent[0]["status"]
+
+    @property
+    def response_headers(self) -> dict[str, str]:
+        return {name.decode().lower(): value.decode() for name, value in self.sent[0]["headers"]}
 
     def json(self):
         return json.loads(b"".join(m.get("body", b"") for m in self.sent[1:]))

@@ -7,7 +7,9 @@ resolutions from the GATT Specification Supplement (GSS, org.bluetooth.character
   Power             0x2B05  uint24, 0.1 W     (M=1, d=-1, b=0); 0xFFFFFE not valid, 0xFFFFFF not known
   Energy            0x2AF2  uint24, 1 kWh     (M=1, d=0, b=0);  0xFFFFFF value not known
   Energy 32         0x2BA8  uint32, 1 Wh      (M=1, d=0, b=0);  0xFFFFFFFE not valid, 0xFFFFFFFF not known
-Metrics are stored as voltage (V), current (A), power (W) and energy_kwh (kWh).
+Metrics are stored as voltage (V), current (A), power (W) and energy_total_kwh (kWh): Energy and
+Energy 32 are the meter's cumulative register; the gateway derives energy_kwh (the energy used
+since the previous reading) from it, see sensors/ble/energy.py.
 """
 
 from __future__ import annotations
@@ -35,8 +37,8 @@ _SPECS: dict[str, _Characteristic] = {
     VOLTAGE: _Characteristic("voltage", 2, 1 / 64, frozenset({0xFFFF})),
     ELECTRIC_CURRENT: _Characteristic("current", 2, 0.01, frozenset({0xFFFF})),
     POWER: _Characteristic("power", 3, 0.1, frozenset({0xFFFFFE, 0xFFFFFF})),
-    ENERGY: _Characteristic("energy_kwh", 3, 1.0, frozenset({0xFFFFFF})),
-    ENERGY_32: _Characteristic("energy_kwh", 4, 0.001, frozenset({0xFFFFFFFE, 0xFFFFFFFF})),
+    ENERGY: _Characteristic("energy_total_kwh", 3, 1.0, frozenset({0xFFFFFF})),
+    ENERGY_32: _Characteristic("energy_total_kwh", 4, 0.001, frozenset({0xFFFFFFFE, 0xFFFFFFFF})),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import signal
 import socket
 
@@ -59,7 +60,7 @@ class Command(BaseCommand):
         recorder = Recorder(options["record"]) if options["record"] else None
         listener = BleListener(
             registry=self._simulated_only(radio) if radio else gateway.registry,
-            ingest=gateway.ingest,
+            ingest=functools.partial(gateway.ingest, registers=gateway.energy_registers()),
             settings=settings,
             scanner_backend=radio.scanner_backend if radio else None,
             client_backend=radio.client_backend if radio else None,
@@ -82,7 +83,8 @@ class Command(BaseCommand):
 
         async def replay_and_close():
             try:
-                return await replay(path, ingest=gateway.ingest, targets=targets)
+                ingest = functools.partial(gateway.ingest, registers=gateway.energy_registers())
+                return await replay(path, ingest=ingest, targets=targets)
             finally:
                 await gateway.connections_close()
 
