@@ -7,8 +7,10 @@ V viewers per sensor; device→viewer latency from one clock, frames delivered, 
 Device i connects to server i % 2; viewer j of a sensor to server (i + j + 1) % 2, so half
 the viewers (all of them with V=1) watch a device held by the other process. The cold path
 is the production one: Daphne publishes each frame to the broker and a Celery worker writes
-it (`--cold eager` writes in the Daphne process instead). Latency is measured in this one
-process: time the device frame was sent → time the viewer frame arrived.
+it (`--cold eager` writes in the Daphne process instead). Devices run in this process and
+viewers in `--viewer-processes` others; latency is the viewer's arrival time minus the
+reading's timestamp, which the device sets as it sends (one clock: this machine's; the
+timestamp has millisecond resolution, so a latency may read up to 1 ms high).
 """
 
 import argparse
@@ -18,6 +20,7 @@ import os
 import statistics
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,83 +65,124 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-class Tally:
-    def __init__(self):
-        self.sent_at: dict[tuple[str, str], float] = {}
-        self.latencies: list[float] = []
-        self.delivered = 0
-        self.dropped = 0
-        self.measuring = False
-
-    def sent(self, readings: list[dict]) -> None:
-        now = time.perf_counter()
-        for reading in readings:
-            self.sent_at[(reading["sensor_id"], reading["timestamp"])] = now
-
-    def received(self, frame: dict, now: float) -> None:
-        sent = self.sent_at.get((frame["sensor_id"], frame["timestamp"]))
-        if self.measuring and sent is not None:
-            self.latencies.append(now - sent)
-            self.delivered += 1
+def epoch_of(timestamp: str) -> float:
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
 
 
-async def viewer(url: str, tally: Tally, stop: asyncio.Event) -> None:
+class Window:
+    """The measured interval, in wall-clock seconds shared by every process of the run.
+    A frame counts when its reading's timestamp (set by the device as it sends) falls in it."""
+
+    def __init__(self, start: float, seconds: float):
+        self.start, self.end = start, start + seconds
+
+    def holds(self, epoch: float) -> bool:
+        return self.start <= epoch < self.end
+
+
+async def viewers_watch(urls: list[str], window: Window, grace: float) -> dict:
+    """One viewer process: every socket in `urls`; latency = arrival − the reading's timestamp."""
     import websockets
 
-    async with websockets.connect(url, max_size=2**22, ping_interval=None) as socket:
-        while not stop.is_set():
-            try:
-                text = await asyncio.wait_for(socket.recv(), 0.5)
-            except asyncio.TimeoutError:
-                continue
-            now = time.perf_counter()
-            frame = json.loads(text)
-            kind = frame["type"]
-            if kind == "reading":
-                tally.received(frame, now)
-            elif kind == "batch":
-                for inner in frame["frames"]:
-                    tally.received(inner, now)
-            elif kind == "dropped" and tally.measuring:
-                tally.dropped += frame["count"]
+    latencies: list[float] = []
+    dropped = 0
+
+    def count(frame: dict, arrived: float) -> None:
+        sent = epoch_of(frame["timestamp"])
+        if window.holds(sent):
+            latencies.append(arrived - sent)
+
+    async def watch(url: str) -> None:
+        nonlocal dropped
+        async with websockets.connect(url, max_size=2**22, ping_interval=None) as socket:
+            while time.time() < window.end + grace:
+                try:
+                    text = await asyncio.wait_for(socket.recv(), 0.5)
+                except asyncio.TimeoutError:
+                    continue
+                arrived = time.time()
+                frame = json.loads(text)
+                kind = frame["type"]
+                if kind == "reading":
+                    count(frame, arrived)
+                elif kind == "batch":
+                    for inner in frame["frames"]:
+                        count(inner, arrived)
+                elif kind == "dropped" and window.holds(arrived):
+                    dropped += frame["count"]
+
+    await asyncio.gather(*(watch(url) for url in urls))
+    return {"latencies": latencies, "dropped": dropped, "cpu": time.process_time()}
 
 
-async def run(args, fleet, jwt, servers) -> dict:
+def viewer_process(urls: list[str], window: Window, grace: float, results) -> None:
+    results.send(asyncio.run(viewers_watch(urls, window, grace)))
+    results.close()
+
+
+async def devices_run(args, fleet, servers, window: Window) -> dict:
     from sensors.simulator import SimulatedDevice
 
-    tally, stop = Tally(), asyncio.Event()
-    query = f"?token={jwt}" + (f"&max_fps={args.max_fps}" if args.max_fps else "")
-    viewers = [asyncio.ensure_future(viewer(
-        f"{servers[(i + j + 1) % 2].ws_url}/ws/data/stream/{sensor_id}/{query}", tally, stop))
-        for i, (sensor_id, _) in enumerate(fleet) for j in range(args.viewers)]
-    await asyncio.sleep(2)  # every viewer subscribed before the first frame
+    sent_in_window = 0
+
+    def on_sent(readings: list[dict]) -> None:
+        nonlocal sent_in_window
+        sent_in_window += sum(1 for reading in readings if window.holds(epoch_of(reading["timestamp"])))
+
+    await asyncio.sleep(max(0.0, window.start - args.warmup - time.time()))  # viewers subscribe first
+    stop = asyncio.Event()
     devices = [SimulatedDevice(sensor_id=sensor_id, token=token, url=servers[i % 2].ws_url, hz=args.hz,
-                               on_sent=tally.sent) for i, (sensor_id, token) in enumerate(fleet)]
-    device_tasks = [asyncio.ensure_future(device.run(stop)) for device in devices]
-    await asyncio.sleep(args.warmup)
+                               on_sent=on_sent) for i, (sensor_id, token) in enumerate(fleet)]
+    tasks = [asyncio.ensure_future(device.run(stop)) for device in devices]
+    await asyncio.sleep(max(0.0, window.start - time.time()))
     cpu_before = [cpu_seconds(server.process.pid) for server in servers]
-    tally.measuring, started = True, time.perf_counter()
     acked_before = sum(device.acked for device in devices)
-    sent_before = sum(device.seq for device in devices)
-    await asyncio.sleep(args.seconds)
-    tally.measuring, elapsed = False, time.perf_counter() - started
-    sent = sum(device.seq for device in devices) - sent_before
+    await asyncio.sleep(max(0.0, window.end - time.time()))
     acked = sum(device.acked for device in devices) - acked_before
     cpu_used = [cpu_seconds(server.process.pid) - before for server, before in zip(servers, cpu_before)]
     stop.set()
-    await asyncio.gather(*device_tasks, *viewers, return_exceptions=True)
-    latencies = sorted(tally.latencies) or [float("nan")]
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return {"sent": sent_in_window, "acked": acked, "daphne_cpu": cpu_used, "cpu": time.process_time()}
+
+
+def run(args, fleet, jwt, servers) -> dict:
+    """Devices in this process, viewers in `--viewer-processes` others, so that no client
+    event loop is both sending and timing."""
+    import multiprocessing
+
+    query = f"?token={jwt}" + (f"&max_fps={args.max_fps}" if args.max_fps else "")
+    urls = [f"{servers[(i + j + 1) % 2].ws_url}/ws/data/stream/{sensor_id}/{query}"
+            for i, (sensor_id, _) in enumerate(fleet) for j in range(args.viewers)]
+    settle = 2.0  # viewers connected and subscribed before the first device frame
+    window = Window(time.time() + settle + args.warmup, args.seconds)
+    grace = 2.0  # a frame later than this after the window is not delivered
+    fork = multiprocessing.get_context("fork")
+    pipes, processes = [], []
+    for part in range(args.viewer_processes):
+        receiving, sending = fork.Pipe(duplex=False)
+        process = fork.Process(target=viewer_process, args=(urls[part::args.viewer_processes], window, grace, sending))
+        process.start()
+        pipes.append(receiving)
+        processes.append(process)
+    devices = asyncio.run(devices_run(args, fleet, servers, window))
+    watched = [pipe.recv() for pipe in pipes]
+    for process in processes:
+        process.join()
+    latencies = sorted(latency for each in watched for latency in each["latencies"]) or [float("nan")]
+    seconds = window.end - window.start
     return {
-        "devices": args.devices, "hz": args.hz, "viewers_per_sensor": args.viewers, "seconds": round(elapsed, 1),
-        "device_frames_per_s": round(sent / elapsed), "acked_per_s": round(acked / elapsed),
-        "delivered_frames_per_s": round(tally.delivered / elapsed), "expected_frames_per_s":
-            round(sent * args.viewers / elapsed), "dropped": tally.dropped,
+        "devices": args.devices, "hz": args.hz, "viewers_per_sensor": args.viewers, "seconds": seconds,
+        "device_frames_per_s": round(devices["sent"] / seconds), "acked_per_s": round(devices["acked"] / seconds),
+        "delivered_frames_per_s": round(sum(len(each["latencies"]) for each in watched) / seconds),
+        "expected_frames_per_s": round(devices["sent"] * args.viewers / seconds),
+        "dropped": sum(each["dropped"] for each in watched),
         "latency_ms": {"p50": round(1000 * statistics.median(latencies), 1),
                        "p99": round(1000 * latencies[int(0.99 * (len(latencies) - 1))], 1),
                        "max": round(1000 * latencies[-1], 1)},
         # On a shared machine rates are the share of CPU the stack got; CPU per frame compares runs.
-        "daphne_cpu_share": [round(used / elapsed, 2) for used in cpu_used],
-        "daphne_cpu_ms_per_device_frame": round(1000 * sum(cpu_used) / max(sent, 1), 2),
+        "daphne_cpu_share": [round(used / seconds, 2) for used in devices["daphne_cpu"]],
+        "daphne_cpu_ms_per_device_frame": round(1000 * sum(devices["daphne_cpu"]) / max(devices["sent"], 1), 2),
+        "client_cpu_s": {"devices": round(devices["cpu"], 1), "viewers": [round(each["cpu"], 1) for each in watched]},
         "load_average": os.getloadavg()[0],
     }
 
@@ -151,6 +195,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--max-fps", type=float, default=0, help="viewers ask for this rate cap")
+    parser.add_argument("--viewer-processes", type=int, default=2)
     parser.add_argument("--cold", choices=["worker", "eager"], default="worker")
     args = parser.parse_args()
 
@@ -165,7 +210,7 @@ def main():
         if eager == "0":
             stack.enter_context(celery_worker(queues="telemetry,celery", concurrency=1))
         servers = [stack.enter_context(daphne_server(CELERY_TASK_ALWAYS_EAGER=eager)) for _ in range(2)]
-        result = asyncio.run(run(args, fleet, jwt, servers))
+        result = run(args, fleet, jwt, servers)
     result["cold_path"] = "eager (in Daphne)" if eager == "1" else "broker + 1 Celery worker"
     print(json.dumps(result, indent=2))
 
