@@ -135,3 +135,16 @@ def test_the_default_zone_is_the_users_profile_zone(alice_client, meter, user):
 def test_an_unknown_zone_is_a_400_naming_tz(alice_client, meter):
     response = daily(alice_client, meter.pk, tz="Mars/Olympus")
     assert response.status_code == 400 and "tz" in response.json()["details"]
+
+
+@pytest.mark.parametrize("rolled_up", [False, True])
+def test_the_day_clocks_go_forward_has_23_hours(alice_client, make_sensor, user, rolled_up):
+    meter, _ = make_sensor(owner=user, device_type="energy_meter")
+    # Berlin, 29 March 2026: local midnight is 23:00 UTC the day before, the next one 22:00 UTC.
+    first = datetime(2026, 3, 28, 22, 30, tzinfo=timezone.utc)
+    metrics_store(meter.pk, [(first + timedelta(hours=i), "energy_kwh", 1.0) for i in range(26)])
+    if rolled_up:
+        daily_totals_refresh()
+    body = daily(alice_client, meter.pk, tz="Europe/Berlin", start="2026-03-28", end="2026-03-30").json()
+    assert [(day["date"], day["total"]) for day in body["days"]] == [
+        ("2026-03-28", 1.0), ("2026-03-29", 23.0), ("2026-03-30", 2.0)]
