@@ -1,22 +1,29 @@
 """Ingest throughput, end to end, on the services stack.
 
-Starts one Celery worker (queues telemetry,celery) and Daphne against DATABASE_URL /
-CELERY_BROKER_URL / REDIS_URL, then S simulated sensors each POST batches of IMU
-readings to /api/v1/data/ingest as fast as they are answered, for DURATION seconds.
+Starts one Celery worker (queues telemetry,celery) and N Daphne processes against
+DATABASE_URL / CELERY_BROKER_URL / REDIS_URL, then S simulated sensors each POST batches
+of IMU readings to /api/v1/data/ingest as fast as they are answered, for DURATION seconds.
 Prints: the raw COPY ceiling into the same table (measured first, same run), readings
 accepted per second, end-to-end readings per second (first request → last accepted
-reading visible in the table), request latency p50/p99, and checks that the table holds
-exactly the readings accepted.
+reading visible in the table), request latency p50/p99, CPU per 1,000 readings of every
+part (web, worker, this load generator, RabbitMQ, PostgreSQL, Redis) and how busy the
+machine was, and checks that the table holds exactly the readings accepted.
+
+Several Daphne processes (`--daphne N`) each listen on their own port; the client spreads
+the sensors over them round-robin (a load balancer's job in production). The client is
+deliberately light, since its CPU is taken from the same machine: bodies are pre-encoded
+templates (see Bodies) and requests go over a bare HTTP/1.1 keep-alive connection per sensor.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sensorium_bench \\
     CELERY_BROKER_URL=amqp://guest:guest@127.0.0.1:5672/bench REDIS_URL=redis://127.0.0.1:6379/9 \\
-    .venv/bin/python bench/ingest.py --sensors 16 --batch 500 --duration 60
+    .venv/bin/python bench/ingest.py --sensors 16 --batch 1000 --daphne 2 --duration 60
 
 Not part of the test suite; results go to bench/RESULTS.md.
 """
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -95,18 +102,44 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def children(pid: int) -> list[int]:
+def process_tree(pid: int) -> list[int]:
+    """A process and its descendants (the worker's pool processes)."""
     try:
-        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        kids = [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
+    return [pid, *(each for kid in kids for each in process_tree(kid))]
 
 
-def stored_count() -> int:
+SERVICES = {"beam.smp": "RabbitMQ", "postgres": "PostgreSQL", "redis-server": "Redis"}
+
+
+def services_cpu() -> dict[str, float]:
+    """CPU seconds so far of every RabbitMQ, PostgreSQL and Redis process on the machine
+    (shared: other users of the services count too)."""
+    used = dict.fromkeys(SERVICES.values(), 0.0)
+    for entry in Path("/proc").iterdir():
+        try:
+            name = SERVICES.get((entry / "comm").read_text().strip()) if entry.name.isdigit() else None
+            if name:
+                used[name] += cpu_seconds(int(entry.name))
+        except OSError:
+            continue
+    return used
+
+
+def machine_busy() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine so far."""
+    ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
+
+
+def stored_count(sensor_ids: list[str]) -> int:
+    """Readings stored for this run's sensors (others may share the database)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM telemetry_imu_reading WHERE sensor_id LIKE 'bench-%%'")
+        cursor.execute("SELECT count(*) FROM telemetry_imu_reading WHERE sensor_id = ANY(%s)", [sensor_ids])
         return cursor.fetchone()[0]
 
 
@@ -149,43 +182,92 @@ def wait_http(url: str, timeout: float = 180) -> None:
     raise TimeoutError(url)
 
 
-def body_for(sensor_id: str, batch: int, first_ms: int) -> bytes:
-    # Epoch milliseconds, one reading per millisecond per sensor: every reading is new.
-    parts = [
-        f'{{"sensor_id":"{sensor_id}","timestamp":{first_ms + i},'
-        f'"acceleration":{{"x":{(i % 97) / 100},"y":-0.02,"z":9.81}},'
-        f'"gyroscope":{{"x":0.1,"y":{(i % 13) / 10},"z":-0.3}},"battery_level":87,"signal_strength":-61}}'
-        for i in range(batch)]
-    return ('{"readings":[' + ",".join(parts) + "]}").encode()
+class Bodies:
+    """Request bodies of one sensor, pre-encoded: `batch` IMU readings stamped K·10^d + i
+    (epoch milliseconds, i < batch ≤ 10^d), so a body is one bytes.join of K into fixed pieces
+    and building it costs the client next to nothing. Every K gives new readings."""
+
+    def __init__(self, sensor_id: str, batch: int):
+        self.step = 10 ** len(str(batch - 1)) if batch > 1 else 1
+        width = len(str(self.step)) - 1
+        head = f'{{"sensor_id":"{sensor_id}","timestamp":'
+
+        def tail(i: int) -> str:
+            return (f'{i:0{width}d}' if width else "") + (
+                f',"acceleration":{{"x":{(i % 97) / 100},"y":-0.02,"z":9.81}},'
+                f'"gyroscope":{{"x":0.1,"y":{(i % 13) / 10},"z":-0.3}},"battery_level":87,"signal_strength":-61}}')
+
+        self.pieces = [('{"readings":[' + head).encode(),
+                       *[(tail(i) + "," + head).encode() for i in range(batch - 1)],
+                       (tail(batch - 1) + "]}").encode()]
+
+    def body(self, k: int) -> bytes:
+        return str(k).encode().join(self.pieces)
 
 
-async def sensor_loop(url: str, sensor_id: str, token: str, batch: int, until: float, first_ms: int,
+class Connection:
+    """A minimal HTTP/1.1 keep-alive client: a light load generator (its CPU counts on this
+    machine too), enough for POSTs answered with a Content-Length."""
+
+    def __init__(self, port: int, headers: dict[str, str]):
+        self.port = port
+        self.head = "".join(f"{name}: {value}\r\n" for name, value in
+                            {"Host": f"127.0.0.1:{port}", **headers}.items()).encode()
+        self.reader = self.writer = None
+
+    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        self.writer.write(b"POST %s HTTP/1.1\r\n%sContent-Length: %d\r\n\r\n" % (path.encode(), self.head, len(body)))
+        self.writer.write(body)
+        status = int((await self.reader.readline()).split()[1])
+        length = None
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        if length is None:
+            raise RuntimeError(f"HTTP {status} without Content-Length")
+        return status, await self.reader.readexactly(length)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+async def sensor_loop(port: int, sensor_id: str, token: str, batch: int, until: float, first_k: int,
                       latencies: list[float], totals: dict[str, int]) -> None:
-    import httpx
-
-    headers = {"Authorization": f"Device {token}", "Content-Type": "application/json"}
-    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
-        sent = 0
+    bodies = Bodies(sensor_id, batch)
+    connection = Connection(port, {"Authorization": f"Device {token}", "Content-Type": "application/json"})
+    k = first_k
+    try:
         while True:  # at least one request, then until the deadline
-            body = body_for(sensor_id, batch, first_ms + sent)
+            body = bodies.body(k)
+            k += 1
             began = time.perf_counter()
-            response = await client.post("/api/v1/data/ingest", content=body, headers=headers)
+            status, answer = await connection.post("/api/v1/data/ingest", body)
             latencies.append(time.perf_counter() - began)
-            sent += batch
-            if response.status_code == 202:
-                totals["accepted"] += response.json()["accepted"]
+            if status == 202:
+                totals["accepted"] += json.loads(answer)["accepted"]
             else:
                 totals["failed_requests"] += 1
-                totals.setdefault(f"status_{response.status_code}", 0)
-                totals[f"status_{response.status_code}"] += 1
+                totals.setdefault(f"status_{status}", 0)
+                totals[f"status_{status}"] += 1
             if time.monotonic() >= until:
                 break
+    finally:
+        connection.close()
 
 
-async def _all_sensors(pairs, ports, batch, until, first_ms, latencies, totals) -> None:
+def first_k(batch: int, at: datetime) -> int:
+    """The K of the first body stamped at `at` (see Bodies)."""
+    step = Bodies("x", batch).step
+    return int(at.timestamp() * 1000) // step
+
+
+async def _all_sensors(pairs, ports, batch, until, k, latencies, totals) -> None:
     await asyncio.gather(*(
-        sensor_loop(f"http://127.0.0.1:{ports[n % len(ports)]}", sensor_id, token, batch, until, first_ms,
-                    latencies, totals)
+        sensor_loop(ports[n % len(ports)], sensor_id, token, batch, until, k, latencies, totals)
         for n, (sensor_id, token) in enumerate(pairs)))
 
 
@@ -201,18 +283,22 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--daphne", type=int, default=1, help="Daphne processes (round-robin)")
     parser.add_argument("--worker-concurrency", type=int, default=2)
+    parser.add_argument("--worker-pool", default="threads", choices=["prefork", "threads", "solo"],
+                        help="Celery pool (threads: COPY waits on PostgreSQL with the GIL released, "
+                             "without prefork's pickling of each batch to a child process)")
     parser.add_argument("--copy-rows", type=int, default=300_000)
     args = parser.parse_args()
 
     setup_django()
     pairs = sensors_prepare(args.sensors)
+    sensor_ids = [sensor_id for sensor_id, _ in pairs]
     telemetry_queue_purge()
     ceiling = copy_ceiling(args.copy_rows)
     print(f"COPY ceiling (binary COPY, {args.copy_rows} rows, same table): {ceiling:,.0f} rows/s", flush=True)
 
     (ROOT / "var").mkdir(exist_ok=True)
     worker = start([str(BIN / "celery"), "-A", "project", "worker", "-l", "warning", "-Q", "telemetry,celery",
-                    "-c", str(args.worker_concurrency), "--without-gossip", "--without-mingle",
+                    "-P", args.worker_pool, "-c", str(args.worker_concurrency), "--without-gossip", "--without-mingle",
                     "-n", f"bench-{os.getpid()}@%h"], "worker")
     ports = [free_port() for _ in range(args.daphne)]
     servers = [start([str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "project.asgi:application"],
@@ -222,33 +308,38 @@ def main() -> None:
             wait_http(f"http://127.0.0.1:{port}/health")
 
         web_pids = [server.pid for server in servers]
-        worker_pids = [worker.pid, *children(worker.pid)]
-        first_ms = int((datetime.now(timezone.utc) - timedelta(hours=2)).timestamp() * 1000)
+        k = first_k(args.batch, datetime.now(timezone.utc) - timedelta(hours=2))
         # Warm-up: one batch per sensor through the whole pipeline (lazy imports, broker
         # and database connections), not timed.
         warm = {"accepted": 0, "failed_requests": 0}
-        asyncio.run(_all_sensors(pairs, ports, args.batch, time.monotonic() + 0.001, first_ms, [], warm))
-        while stored_count() < warm["accepted"]:
+        asyncio.run(_all_sensors(pairs, ports, args.batch, time.monotonic() + 0.001, k, [], warm))
+        while stored_count(sensor_ids) < warm["accepted"]:
             time.sleep(0.2)
-        first_ms += 10 * args.batch
+        k += 10
 
+        worker_pids = process_tree(worker.pid)
         cpu_before = {pid: cpu_seconds(pid) for pid in [*web_pids, *worker_pids]}
+        services_before, machine_before = services_cpu(), machine_busy()
         load_generator_before = sum(os.times()[:2])
         latencies: list[float] = []
         totals = {"accepted": 0, "failed_requests": 0}
         began = time.monotonic()
         until = began + args.duration
-        asyncio.run(_all_sensors(pairs, ports, args.batch, until, first_ms, latencies, totals))
+        asyncio.run(_all_sensors(pairs, ports, args.batch, until, k, latencies, totals))
         sending = time.monotonic() - began
         deadline = time.monotonic() + 300
         expected = warm["accepted"] + totals["accepted"]
-        while stored_count() < expected and time.monotonic() < deadline:
+        while stored_count(sensor_ids) < expected and time.monotonic() < deadline:
             time.sleep(0.25)
         end_to_end = time.monotonic() - began
-        cpu_used = {pid: cpu_seconds(pid) - before for pid, before in cpu_before.items() if Path(f"/proc/{pid}").exists()}
+        cpu_used = {pid: cpu_seconds(pid) - cpu_before.get(pid, 0.0)
+                    for pid in [*web_pids, *process_tree(worker.pid)] if Path(f"/proc/{pid}").exists()}
+        worker_pids = process_tree(worker.pid)
+        services_used = {name: used - services_before[name] for name, used in services_cpu().items()}
+        busy, total = (now - before for now, before in zip(machine_busy(), machine_before))
         load_generator_cpu = sum(os.times()[:2]) - load_generator_before
         time.sleep(2)
-        count = stored_count() - warm["accepted"]
+        count = stored_count(sensor_ids) - warm["accepted"]
     finally:
         for process in [*servers, worker]:
             process.send_signal(signal.SIGTERM)
@@ -259,7 +350,7 @@ def main() -> None:
                 process.kill()
 
     print(f"sensors={args.sensors} batch={args.batch} duration={args.duration:.0f}s daphne={args.daphne} "
-          f"worker_concurrency={args.worker_concurrency}")
+          f"worker: one, pool {args.worker_pool} x {args.worker_concurrency}")
     print(f"requests: {len(latencies)} ({totals['failed_requests']} failed: "
           f"{ {k: v for k, v in totals.items() if k.startswith('status_')} })")
     print(f"accepted: {totals['accepted']:,} readings in {sending:.1f}s = {totals['accepted'] / sending:,.0f}/s")
@@ -273,9 +364,12 @@ def main() -> None:
     def cpu_ms(pids) -> float:
         return sum(cpu_used.get(pid, 0.0) for pid in pids) * per_thousand * 1000
 
-    print(f"CPU per 1,000 readings: web {cpu_ms(web_pids):.0f} ms, worker {cpu_ms(worker_pids):.0f} ms, "
-          f"load generator {load_generator_cpu * per_thousand * 1000:.0f} ms "
-          f"(load average at the end: {os.getloadavg()[0]:.1f})")
+    print(f"CPU per 1,000 readings: web {cpu_ms(web_pids):.1f} ms, worker {cpu_ms(worker_pids):.1f} ms, "
+          f"load generator {load_generator_cpu * per_thousand * 1000:.1f} ms, "
+          + ", ".join(f"{name} {used * per_thousand * 1000:.1f} ms" for name, used in services_used.items())
+          + " (services: every process of theirs on the machine)")
+    print(f"machine CPU busy from first request to last reading stored: {busy / total * 100:.0f}% of "
+          f"{os.cpu_count()} cores (load average at the end: {os.getloadavg()[0]:.1f})")
     print(f"COPY ceiling: {ceiling:,.0f} rows/s")
     verdict = "OK" if count == totals["accepted"] else "MISMATCH"
     print(f"stored == accepted: {count:,} == {totals['accepted']:,} -> {verdict}")

@@ -321,10 +321,10 @@ CELERY_BEAT_SCHEDULE.update({
 })
 
 # --- Telemetry queries and rollups ------------------------------------------------------
-# Metrics summed per day by the daily-totals rollup (GET /api/v1/data/{id}/daily); other
-# metrics are summed live from the readings.
+# Metrics summed per hour by the rollup behind daily totals (GET /api/v1/data/{id}/daily, days
+# in any time zone); other metrics are summed live from the readings.
 TELEMETRY_DAILY_TOTAL_METRICS = env.list("TELEMETRY_DAILY_TOTAL_METRICS", default=["energy_kwh"])
-# Each refresh rebuilds this many days before today, so readings arriving that late still count.
+# Each refresh rebuilds this many UTC days before today, so readings arriving that late still count.
 TELEMETRY_DAILY_TOTAL_LOOKBACK_DAYS = env.int("TELEMETRY_DAILY_TOTAL_LOOKBACK_DAYS", default=2)
 CELERY_BEAT_SCHEDULE.update({
     "telemetry-daily-totals-refresh": {"task": "workers.tasks.rollups.daily_totals_refresh_task",

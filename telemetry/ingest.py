@@ -148,7 +148,7 @@ def accept(*, payload: Any, source: str, device: Sensor | None = None, user: Use
         return refused
     batch, result = _checked(items, verdict_of=lambda ids: _sensors_allowed(ids, device=device, user=user))
     if batch.accepted:
-        live.readings_broadcast(readings=[wire for _, _, wire in batch.accepted])
+        live.readings_broadcast(readings=[reading for _, _, reading in batch.accepted])
         _cold_path_hand_over(batch=batch, source=source)
     return result
 
@@ -179,7 +179,7 @@ async def accept_async_begin(*, payload: Any, source: str, device: Sensor | None
             items, verdict_of=lambda ids: _sensors_allowed(ids, device=None, user=user))
     if not batch.accepted:
         return result, None
-    await live.readings_broadcast_async(readings=[wire for _, _, wire in batch.accepted])
+    await live.readings_broadcast_async(readings=[reading for _, _, reading in batch.accepted])
     encoded = _batch_encode(batch=batch, source=source)
     if _eager():
         durable = asyncio.ensure_future(sync_to_async(_embedded_write)(encoded))

@@ -77,8 +77,9 @@ _single_decoder = msgspec.json.Decoder(ReadingIn)
 class ValidatedBatch:
     imu: list[ImuRow]
     metrics: list[MetricRow]
-    # index in the request -> (sensor_id, wire dict) of every accepted reading
-    accepted: list[tuple[int, str, dict[str, Any]]]
+    # index in the request -> (sensor_id, reading) of every accepted reading; the reading, its
+    # timestamp set to the UTC text, encodes as the wire form viewers get (None fields omitted)
+    accepted: list[tuple[int, str, ReadingIn]]
     rejected: list[dict[str, Any]]
     blinks: list[BlinkRow] = field(default_factory=list)
 
@@ -157,16 +158,26 @@ def _reading_check(reading: ReadingIn, now: datetime,
 _second_texts: dict[int, str] = {}
 
 
-def timestamp_format(moment: datetime) -> str:
-    """A UTC moment as 2026-11-22T10:00:00.123Z. The text of each second is cached:
-    a batch's readings share a few seconds, and datetime formatting is slow."""
-    second = int(moment.timestamp())
+def _second_text(second: int) -> str:
+    """The text of each second is cached: a batch's readings share a few seconds, and
+    datetime formatting is slow."""
     text = _second_texts.get(second)
     if text is None:
         if len(_second_texts) >= 100_000:
             _second_texts.clear()
-        text = _second_texts[second] = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{text}.{moment.microsecond // 1000:03d}Z"
+        text = _second_texts[second] = datetime.fromtimestamp(second, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    return text
+
+
+def timestamp_format(moment: datetime) -> str:
+    """A UTC moment as 2026-11-22T10:00:00.123Z."""
+    return f"{_second_text(int(moment.timestamp()))}.{moment.microsecond // 1000:03d}Z"
+
+
+def epoch_ms_format(ms: int) -> str:
+    """`timestamp_format` of a moment given in epoch milliseconds, without a datetime."""
+    second, milli = divmod(ms, 1000)
+    return f"{_second_text(second)}.{milli:03d}Z"
 
 
 def readings_decode(raw: bytes) -> TypedReadings | None:
@@ -217,10 +228,9 @@ def readings_validate(items: list[Any], *, now: datetime | None = None) -> Valid
                 and (battery is None or 0 <= battery <= 100) and (signal is None or -150 <= signal <= 20)):
             # The bulk of traffic (a motion reading in epoch milliseconds) passes every rule of
             # _reading_check in this one expression; anything else takes the detailed path.
-            moment = datetime.fromtimestamp(at / 1000, tz=timezone.utc)
-            batch.imu.append(ImuRow(reading.sensor_id, moment, accel.x, accel.y, accel.z, gyro.x, gyro.y, gyro.z,
-                                    battery, signal))
-            reading.timestamp = timestamp_format(moment)
+            batch.imu.append(ImuRow(reading.sensor_id, datetime.fromtimestamp(at / 1000, tz=timezone.utc),
+                                    accel.x, accel.y, accel.z, gyro.x, gyro.y, gyro.z, battery, signal))
+            reading.timestamp = epoch_ms_format(at)
             accepted_readings.append(reading)
             accepted_indexes.append(index)
             continue
@@ -241,7 +251,5 @@ def readings_validate(items: list[Any], *, now: datetime | None = None) -> Valid
         reading.timestamp = timestamp_format(moment)  # the wire form viewers get
         accepted_readings.append(reading)
         accepted_indexes.append(index)
-    # One C call turns every accepted reading into its wire dict (None fields omitted).
-    wires = msgspec.to_builtins(accepted_readings)
-    batch.accepted = [(index, wire["sensor_id"], wire) for index, wire in zip(accepted_indexes, wires)]
+    batch.accepted = [(index, reading.sensor_id, reading) for index, reading in zip(accepted_indexes, accepted_readings)]
     return batch

@@ -7,6 +7,7 @@ from django.test import Client
 
 from telemetry import live
 from telemetry.consumers import CloseCode
+from telemetry.schema import readings_validate
 from tests.factories import UserFactory
 from tests.live.helpers import (
     access_token,
@@ -120,3 +121,12 @@ async def test_staff_fleet_stream_sees_every_sensor(device):
 def test_reading_frames_are_encoded_once_as_the_viewer_frame():
     wire = reading("imu-001")
     assert json.loads(live.reading_frame_text(wire)) == {"type": "reading", **wire}
+
+
+def test_a_batch_of_validated_readings_encodes_to_one_viewer_frame_each():
+    wires = [reading("imu-001", seconds_ago=2), reading("imu-001", seconds_ago=1)]
+    for wire in wires:  # to the millisecond, as validation sends it on
+        wire["timestamp"] = wire["timestamp"][:23] + "Z"
+    validated = readings_validate(wires)
+    frames = live.reading_frame_texts([entry[2] for entry in validated.accepted])
+    assert [json.loads(frame) for frame in frames] == [{"type": "reading", **wire} for wire in wires]

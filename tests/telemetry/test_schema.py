@@ -3,6 +3,8 @@ path must agree on every verdict."""
 
 from datetime import datetime, timedelta, timezone
 
+import msgspec
+
 from telemetry.schema import readings_decode, readings_validate
 
 NOW = datetime(2026, 11, 30, 12, 0, 0, tzinfo=timezone.utc)
@@ -21,7 +23,7 @@ def test_epoch_milliseconds_and_iso_timestamps_give_the_same_rows_and_wire():
     as_iso = readings_validate([motion("imu-1", m.isoformat().replace("+00:00", "Z")) for m in moments], now=NOW)
     assert as_epoch.imu == as_iso.imu
     assert as_epoch.accepted == as_iso.accepted
-    assert as_epoch.accepted[1][2] == {
+    assert msgspec.to_builtins(as_epoch.accepted[1][2]) == {
         "sensor_id": "imu-1", "timestamp": "2026-11-30T11:59:49.993Z",
         "acceleration": {"x": 0.5, "y": -0.25, "z": 9.81}, "gyroscope": {"x": 1.0, "y": 0.0, "z": -0.3},
         "battery_level": 80, "signal_strength": -60}
