@@ -93,6 +93,7 @@ class StorageBatch:
         sources = sorted({batch.source for batch in batches})
         return cls(imu=rows_concat([batch.imu for batch in batches]),
                    metrics=rows_concat([batch.metrics for batch in batches]),
+                   blinks=[row for batch in batches for row in batch.blinks or []],
                    sensors=list(newest.values()), source=",".join(sources))
 
 
