@@ -1,5 +1,6 @@
 """Reads the dashboard pages need beyond the apps' own selectors: page-shaped summaries."""
 
+import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -152,12 +153,13 @@ POWER_BUCKET = "5m"
 @dataclass
 class EnergyMeterSummary:
     sensor: Sensor
-    daily: list[tuple[date, float]]       # (UTC day, kWh) for each of the last 30 days, oldest first
+    daily: list[tuple[date, float]]       # (day in the user's zone, kWh) for each of the last 30 days, oldest first
     power_today: list[tuple[datetime, float, float, float]]  # (bucket start, avg, min, max) in W
+    today: date | None = None  # in the user's zone
 
     @property
     def today_kwh(self) -> float | None:
-        return self.daily[-1][1] if self.daily and self.daily[-1][0] == timezone.now().date() else None
+        return self.daily[-1][1] if self.daily and self.daily[-1][0] == self.today else None
 
     @property
     def total_kwh(self) -> float:
@@ -179,21 +181,29 @@ class EnergyMeterSummary:
         }
 
 
+def user_time_zone(user: User) -> zoneinfo.ZoneInfo:
+    profile = getattr(user, "profile", None)
+    return zoneinfo.ZoneInfo(getattr(profile, "timezone", "") or "UTC")
+
+
 def energy_meter_summaries(*, user: User) -> list[EnergyMeterSummary]:
-    """Daily energy over the last 30 UTC days and today's power curve, per energy meter."""
+    """Daily energy over the last 30 days in the user's time zone and today's power curve
+    (since local midnight), per energy meter."""
+    tz = user_time_zone(user)
     now = timezone.now()
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    first_day = midnight - timedelta(days=ENERGY_DAYS - 1)
+    today = now.astimezone(tz).date()
+    midnight = telemetry_selectors.local_day_start(today, tz)
+    first_day = today - timedelta(days=ENERGY_DAYS - 1)
     summaries = []
     for meter in sensor_list(user=user).filter(device_type=DeviceType.ENERGY_METER).order_by("id"):
         daily = telemetry_selectors.daily_totals(sensor_id=meter.pk, name=ENERGY_METRIC,
-                                                 first_day=first_day.date(), last_day=now.date())
+                                                 first_day=first_day, last_day=today, tz=tz)
         power = telemetry_selectors.readings_page(query=telemetry_selectors.ReadingQuery(
             sensor_id=meter.pk, kind="metric", names=(POWER_METRIC,), start=midnight, end=now,
             order="oldest", bucket=POWER_BUCKET, limit=telemetry_selectors.MAX_LIMIT)).rows
         summaries.append(EnergyMeterSummary(
             sensor=meter,
-            daily=[(row["date"], row["total"]) for row in daily],
+            daily=[(row["date"], row["total"]) for row in daily], today=today,
             power_today=[(row["timestamp"], row["avg"], row["min"], row["max"]) for row in power]))
     return summaries
 

@@ -11,6 +11,7 @@ from dashboards import ranges
 from dashboards.selectors import (
     ENERGY_DAYS,
     energy_meter_summaries,
+    user_time_zone,
     fleet_counts,
     fleet_sensor_list,
     reading_kind,
@@ -83,6 +84,7 @@ def energy_page(request):
         "meters": meters,
         "charts": [meter.chart_data() for meter in meters],
         "days": ENERGY_DAYS,
+        "tz": user_time_zone(request.user).key,
     })
 
 

@@ -10,7 +10,7 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from core.websocket import BrowserOriginValidator  # noqa: E402
+from core.websocket import BrowserOriginValidator, SendBufferMiddleware  # noqa: E402
 from project.routing import websocket_urlpatterns  # noqa: E402
 from telemetry.http_ingest import IngestFastPath  # noqa: E402
 from users.websocket import JWTQueryAuthMiddleware  # noqa: E402
@@ -21,9 +21,9 @@ application = ProtocolTypeRouter(
     {
         # Device ingest is answered before Django (telemetry/http_ingest.py); the rest goes through.
         "http": IngestFastPath(django_asgi_app),
-        "websocket": BrowserOriginValidator(
+        "websocket": SendBufferMiddleware(BrowserOriginValidator(
             AuthMiddlewareStack(JWTQueryAuthMiddleware(URLRouter(websocket_urlpatterns)))
-        ),
+        )),
     }
 )
 

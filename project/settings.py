@@ -321,10 +321,10 @@ CELERY_BEAT_SCHEDULE.update({
 })
 
 # --- Telemetry queries and rollups ------------------------------------------------------
-# Metrics summed per day by the daily-totals rollup (GET /api/v1/data/{id}/daily); other
-# metrics are summed live from the readings.
+# Metrics summed per hour by the rollup behind daily totals (GET /api/v1/data/{id}/daily, days
+# in any time zone); other metrics are summed live from the readings.
 TELEMETRY_DAILY_TOTAL_METRICS = env.list("TELEMETRY_DAILY_TOTAL_METRICS", default=["energy_kwh"])
-# Each refresh rebuilds this many days before today, so readings arriving that late still count.
+# Each refresh rebuilds this many UTC days before today, so readings arriving that late still count.
 TELEMETRY_DAILY_TOTAL_LOOKBACK_DAYS = env.int("TELEMETRY_DAILY_TOTAL_LOOKBACK_DAYS", default=2)
 CELERY_BEAT_SCHEDULE.update({
     "telemetry-daily-totals-refresh": {"task": "workers.tasks.rollups.daily_totals_refresh_task",
@@ -360,6 +360,8 @@ DEVICE_PRESENCE_WRITE_INTERVAL = env.float("DEVICE_PRESENCE_WRITE_INTERVAL", def
 # The sweep marks offline a device silent this long (its server process may have died).
 DEVICE_OFFLINE_AFTER = env.float("DEVICE_OFFLINE_AFTER", default=90.0)
 LIVE_VIEWER_QUEUE = env.int("LIVE_VIEWER_QUEUE", default=256)
+# Bytes a viewer's socket may hold unsent before its frames wait (and the oldest drop) in its queue.
+LIVE_VIEWER_SEND_BUFFER_BYTES = env.int("LIVE_VIEWER_SEND_BUFFER_BYTES", default=256 * 1024)
 LIVE_VIEWER_MAX_FPS = env.float("LIVE_VIEWER_MAX_FPS", default=60.0)
 COMMAND_DEFAULT_TTL = env.int("COMMAND_DEFAULT_TTL", default=300)
 COMMAND_MAX_TTL = env.int("COMMAND_MAX_TTL", default=7 * 24 * 3600)

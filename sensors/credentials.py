@@ -49,6 +49,7 @@ def credentials_changed(*, token_hashes: list[str], revoked_channels: list[str] 
 
 
 _clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_redis_keys: dict[str, str] = {}  # the cache's full key, built once (cache.make_key costs more than the GET)
 
 
 def _redis_client():
@@ -68,9 +69,11 @@ async def credentials_generation(*, token_hash: str):
         return cache.get(_key(token_hash))  # the in-process cache: a dict lookup, nothing to wait for
     import redis.exceptions
 
+    if "prefix" not in _redis_keys:
+        _redis_keys["prefix"] = cache.make_and_validate_key(_key(""))
     try:
         # Django's Redis cache stores integers as plain numbers, so a raw GET reads them.
-        return await _redis_client().get(cache.make_and_validate_key(_key(token_hash)))
+        return await _redis_client().get(_redis_keys["prefix"] + token_hash)
     except (redis.exceptions.RedisError, OSError) as error:
         logger.warning("could not read a device credential generation: %r", error)
         return UNKNOWN

@@ -1,3 +1,4 @@
+import zoneinfo
 from datetime import datetime, timedelta, timezone
 
 from drf_spectacular.types import OpenApiTypes
@@ -315,10 +316,22 @@ class LatestReadingApi(APIView):
         return Response(reading)
 
 
+def user_time_zone_name(user) -> str:
+    profile = getattr(user, "profile", None)
+    return getattr(profile, "timezone", "") or "UTC"
+
+
 class DailyTotalsInput(serializers.Serializer):
     metric = serializers.CharField(default="energy_kwh", help_text="The metric summed per day.")
-    start = serializers.DateField(required=False, help_text="First UTC day (default: 29 days before `end`).")
-    end = serializers.DateField(required=False, help_text="Last UTC day, inclusive (default: today).")
+    start = serializers.DateField(required=False, help_text="First day in `tz` (default: 29 days before `end`).")
+    end = serializers.DateField(required=False, help_text="Last day in `tz`, inclusive (default: today there).")
+    tz = serializers.CharField(required=False, help_text="IANA time zone where days begin (default: your profile's).")
+
+    def validate_tz(self, value):
+        try:
+            return zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise serializers.ValidationError(f"Unknown time zone {value!r}; use an IANA name.") from None
 
     def validate_metric(self, value):
         names = _metric_names(value)
@@ -327,7 +340,8 @@ class DailyTotalsInput(serializers.Serializer):
         return names[0]
 
     def validate(self, attrs):
-        end = attrs.setdefault("end", datetime.now(timezone.utc).date())
+        tz = attrs.setdefault("tz", zoneinfo.ZoneInfo(self.context["default_tz"]))
+        end = attrs.setdefault("end", datetime.now(tz).date())
         start = attrs.setdefault("start", end - timedelta(days=29))
         if start > end:
             raise serializers.ValidationError({"start": ["Must not be after end."]})
@@ -337,25 +351,27 @@ class DailyTotalsInput(serializers.Serializer):
 
 
 class DailyTotalsApi(APIView):
-    """A metric's sum per UTC day (energy_kwh: energy per day), every day from start to end.
-    Past days come from the rollup; today is summed live, complete up to `last_reading_at`."""
+    """A metric's sum per day in `tz` (energy_kwh: energy per day), every day from start to end.
+    Past days come from the hourly rollup; today is summed live, complete up to `last_reading_at`."""
 
     @extend_schema(parameters=[DailyTotalsInput], responses={200: inline_serializer("DailyTotals", {
         "sensor_id": serializers.CharField(), "metric": serializers.CharField(), "start": serializers.DateField(),
-        "end": serializers.DateField(), "last_reading_at": serializers.DateTimeField(allow_null=True),
+        "end": serializers.DateField(), "tz": serializers.CharField(),
+        "last_reading_at": serializers.DateTimeField(allow_null=True),
         "days": inline_serializer("DailyTotal", {"date": serializers.DateField(), "total": serializers.FloatField(),
                                                  "readings": serializers.IntegerField()}, many=True),
     })})
     def get(self, request, sensor_id: str):
         sensor = sensor_get(user=request.user, sensor_id=sensor_id)
-        params = DailyTotalsInput(data=request.query_params)
+        params = DailyTotalsInput(data=request.query_params, context={"default_tz": user_time_zone_name(request.user)})
         params.is_valid(raise_exception=True)
-        name, first_day, last_day = (params.validated_data[key] for key in ("metric", "start", "end"))
+        name, first_day, last_day, tz = (params.validated_data[key] for key in ("metric", "start", "end", "tz"))
         return Response({
             "sensor_id": sensor.pk,
             "metric": name,
             "start": first_day,
             "end": last_day,
+            "tz": tz.key,
             "last_reading_at": selectors.metric_last_reading_at(sensor_id=sensor.pk, name=name),
-            "days": selectors.daily_totals(sensor_id=sensor.pk, name=name, first_day=first_day, last_day=last_day),
+            "days": selectors.daily_totals(sensor_id=sensor.pk, name=name, first_day=first_day, last_day=last_day, tz=tz),
         })

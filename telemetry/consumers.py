@@ -20,6 +20,7 @@ from channels.consumer import get_handler_name
 from django.conf import settings
 from django.db import close_old_connections
 
+from core.websocket import SEND_BUFFER_KEY
 from sensors import presence
 from sensors.authentication import device_token_from_header
 from sensors.models import Sensor
@@ -30,6 +31,7 @@ from telemetry import ingest, live
 
 logger = logging.getLogger(__name__)
 _encoder = msgspec.json.Encoder()
+SEND_BACKLOG_RECHECK_S = 0.05
 
 
 class CloseCode:
@@ -367,8 +369,16 @@ class SensorStreamConsumer(ViewerConsumer):
 
     async def write_loop(self) -> None:
         reported_dropped = 0
+        send_buffer = self.scope.get(SEND_BUFFER_KEY)
+        if send_buffer is not None:
+            send_buffer.limit(settings.LIVE_VIEWER_SEND_BUFFER_BYTES)
         while True:
             await self.outbox.ready.wait()
+            if send_buffer is not None and send_buffer.unsent() > settings.LIVE_VIEWER_SEND_BUFFER_BYTES:
+                # The viewer stopped reading: keep frames in the bounded outbox, which drops the
+                # oldest, instead of piling them into the server's unbounded write buffer.
+                await asyncio.sleep(SEND_BACKLOG_RECHECK_S)
+                continue
             frames = self.outbox.take()
             if self.min_gap and len(frames) > 1:
                 await self.send(text_data='{"type":"batch","frames":[' + ",".join(frames) + "]}")

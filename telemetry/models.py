@@ -71,24 +71,26 @@ class BlinkRecord(models.Model):
         return f"{self.sensor_id} {self.timestamp:%Y-%m-%d %H:%M} ({self.blink_count} blinks)"
 
 
-class DailyTotal(models.Model):
-    """Sum of a metric per sensor per UTC day (energy_kwh: the day's energy), kept by the
-    rollup beat task for the days before its watermark; today is always summed live."""
+class HourlyTotal(models.Model):
+    """Sum of a metric per sensor per UTC hour (energy_kwh: the hour's energy), kept by the
+    rollup beat task for the days before its watermark. Daily totals in any time zone are
+    sums of these hours (the hours a local midnight cuts, in zones with a half-hour offset,
+    are summed from the readings); today is always summed live."""
 
-    pk = models.CompositePrimaryKey("sensor_id", "name", "day")
+    pk = models.CompositePrimaryKey("sensor_id", "name", "hour")
     sensor = models.ForeignKey(Sensor, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
     name = models.CharField(max_length=64)
-    day = models.DateField()
+    hour = models.DateTimeField()
     total = models.FloatField()
     readings = models.PositiveIntegerField()
     refreshed_at = models.DateTimeField()
 
     class Meta:
-        db_table = "telemetry_daily_total"
+        db_table = "telemetry_hourly_total"
 
 
 class RollupWatermark(models.Model):
-    """How far a rollup is complete: every day before `through` is materialised."""
+    """How far a rollup is complete: every (UTC) day before `through` is materialised."""
 
     rollup = models.CharField(primary_key=True, max_length=64)
     through = models.DateField()

@@ -13,14 +13,14 @@ import binascii
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Literal
 
 from django.db import connection
 from django.db.models import Avg, Count, DateTimeField, F, FloatField, Func, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import Cast, TruncDate
 
-from telemetry.models import DailyTotal, ImuReading, MetricReading, RollupWatermark
+from telemetry.models import HourlyTotal, ImuReading, MetricReading, RollupWatermark
 
 Kind = Literal["imu", "metric"]
 Order = Literal["newest", "oldest"]
@@ -365,56 +365,83 @@ def day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=timezone.utc)
 
 
-def _daily_sums_live(*, sensor_id: str, name: str, first_day: date, last_day: date) -> dict[date, tuple[float, int]]:
-    rows = (MetricReading.objects
-            .filter(sensor_id=sensor_id, name=name, timestamp__gte=day_start(first_day),
-                    timestamp__lt=day_start(last_day + timedelta(days=1)))
-            .annotate(day=TruncDate("timestamp", tzinfo=timezone.utc)).values("day")
+HOUR = timedelta(hours=1)
+
+
+def local_day_start(day: date, tz: tzinfo) -> datetime:
+    """The instant (in UTC) at which `day` begins in `tz`."""
+    return datetime.combine(day, time.min, tzinfo=tz).astimezone(timezone.utc)
+
+
+def _hour_floor(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def _sums_live(*, sensor_id: str, name: str, ranges: list[tuple[datetime, datetime]],
+               tz: tzinfo) -> dict[date, tuple[float, int]]:
+    """The metric's sum and count per day in `tz` over the readings in these UTC ranges."""
+    ranges = [(start, end) for start, end in ranges if start < end]
+    if not ranges:
+        return {}
+    within = Q()
+    for start, end in ranges:
+        within |= Q(timestamp__gte=start, timestamp__lt=end)
+    rows = (MetricReading.objects.filter(within, sensor_id=sensor_id, name=name)
+            .annotate(day=TruncDate("timestamp", tzinfo=tz)).values("day")
             .annotate(total=Sum("value"), readings=Count("*")).order_by())
     return {row["day"]: (row["total"], row["readings"]) for row in rows}
 
 
-def _daily_sums_continuous_aggregate(*, sensor_id: str, name: str, first_day: date,
-                                     last_day: date) -> dict[date, tuple[float, int]]:
+def _hourly_rows(*, sensor_id: str, name: str, start: datetime, end: datetime) -> list[tuple[datetime, float, int]]:
+    """(UTC hour, total, readings) of the materialised hours in [start, end)."""
     from telemetry.rollups import CONTINUOUS_AGGREGATE
 
+    if not timescale_installed():
+        return list(HourlyTotal.objects.filter(sensor_id=sensor_id, name=name, hour__gte=start, hour__lt=end)
+                    .values_list("hour", "total", "readings"))
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (day AT TIME ZONE 'UTC')::date, total, readings FROM {CONTINUOUS_AGGREGATE} "
-            "WHERE sensor_id = %s AND name = %s AND day >= %s AND day < %s",
-            [sensor_id, name, day_start(first_day), day_start(last_day + timedelta(days=1))])
-        return {day: (total, readings) for day, total, readings in cursor.fetchall()}
+        cursor.execute(f"SELECT hour, total, readings FROM {CONTINUOUS_AGGREGATE} "
+                       "WHERE sensor_id = %s AND name = %s AND hour >= %s AND hour < %s", [sensor_id, name, start, end])
+        return [(hour.astimezone(timezone.utc), total, readings) for hour, total, readings in cursor.fetchall()]
 
 
-def daily_totals(*, sensor_id: str, name: str, first_day: date, last_day: date) -> list[dict]:
-    """One row per UTC day from first_day to last_day (inclusive): the metric's sum and how
-    many readings made it. Days before the rollup's watermark come from the rollup, the
-    rest (always today) are summed from the readings, so today is complete up to the
-    newest reading. Days without readings are 0."""
-    from telemetry.rollups import DAILY_ROLLUP, rollup_metric_names
+def daily_totals(*, sensor_id: str, name: str, first_day: date, last_day: date, tz: tzinfo = timezone.utc) -> list[dict]:
+    """One row per day in `tz` from first_day to last_day (inclusive): the metric's sum and how
+    many readings made it. Rolled-up metrics add up materialised UTC hours (TimescaleDB: the
+    continuous aggregate; else the hours before the rollup's watermark) and sum the rest live
+    (always today), so today is complete up to the newest reading. An hour that a local
+    midnight cuts (zones with a :30 or :45 offset) is summed live, split at that midnight.
+    Days without readings are 0."""
+    from telemetry.rollups import HOURLY_ROLLUP, rollup_metric_names
 
-    sums: dict[date, tuple[float, int]] = {}
-    rolled_up = name in rollup_metric_names()
-    if rolled_up and timescale_installed():
-        sums = _daily_sums_continuous_aggregate(sensor_id=sensor_id, name=name, first_day=first_day, last_day=last_day)
-    else:
-        live_from = first_day
-        through = (RollupWatermark.objects.filter(rollup=DAILY_ROLLUP).values_list("through", flat=True).first()
-                   if rolled_up else None)
-        if through is not None:
-            sums = {day: (total, readings) for day, total, readings in DailyTotal.objects.filter(
-                sensor_id=sensor_id, name=name, day__gte=first_day, day__lt=min(through, last_day + timedelta(days=1)),
-            ).values_list("day", "total", "readings")}
-            live_from = max(first_day, through)
-        if live_from <= last_day:
-            sums |= _daily_sums_live(sensor_id=sensor_id, name=name, first_day=live_from, last_day=last_day)
-    days = []
-    day = first_day
-    while day <= last_day:
-        total, readings = sums.get(day, (0.0, 0))
-        days.append({"date": day, "total": total, "readings": readings})
-        day += timedelta(days=1)
-    return days
+    days = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
+    midnights = [local_day_start(day, tz) for day in [*days, last_day + timedelta(days=1)]]
+    start, end = midnights[0], midnights[-1]
+    rolled_until = start  # materialised hours cover [start, rolled_until)
+    if name in rollup_metric_names():
+        if timescale_installed():
+            rolled_until = end
+        else:
+            through = (RollupWatermark.objects.filter(rollup=HOURLY_ROLLUP).values_list("through", flat=True).first())
+            if through is not None:
+                rolled_until = min(max(start, day_start(through)), end)
+    cut_hours = {_hour_floor(moment) for moment in midnights if _hour_floor(moment) != moment}
+    sums: dict[date, list[float]] = {day: [0.0, 0] for day in days}
+    live_ranges = [(rolled_until, end)]
+    if rolled_until > start:
+        for hour, total, readings in _hourly_rows(sensor_id=sensor_id, name=name, start=_hour_floor(start),
+                                                  end=rolled_until):
+            if hour in cut_hours:
+                continue
+            entry = sums[hour.astimezone(tz).date()]
+            entry[0] += total
+            entry[1] += readings
+        live_ranges += [(max(hour, start), min(hour + HOUR, rolled_until)) for hour in sorted(cut_hours)]
+    for day, (total, readings) in _sums_live(sensor_id=sensor_id, name=name, ranges=live_ranges, tz=tz).items():
+        if day in sums:
+            sums[day][0] += total
+            sums[day][1] += readings
+    return [{"date": day, "total": total, "readings": readings} for day, (total, readings) in sums.items()]
 
 
 def metric_last_reading_at(*, sensor_id: str, name: str) -> datetime | None:

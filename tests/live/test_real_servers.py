@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import socket
 import time
 import urllib.request
 from datetime import datetime, timedelta, timezone
@@ -33,34 +34,61 @@ async def frames_of(socket, kind: str, count: int, timeout: float = 30) -> list[
     return found
 
 
-def test_a_stalled_viewer_delays_neither_the_device_nor_another_viewer(device, user):
+async def stalled_viewer_connect(url: str, port: int):
+    """A viewer that stops reading after one frame, with a tiny receive window, so what the
+    server sends it piles up on the server side."""
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.connect(("127.0.0.1", port))
+    raw.setblocking(False)
+    return await websockets.connect(url, sock=raw, max_queue=1, max_size=2**20)
+
+
+async def drain(socket) -> list[dict]:
+    """Everything the server still has for this socket (until it goes quiet)."""
+    frames = []
+    while True:
+        try:
+            frames.append(json.loads(await asyncio.wait_for(socket.recv(), 2)))
+        except asyncio.TimeoutError:
+            return frames
+
+
+def test_a_stalled_viewer_delays_neither_the_device_nor_another_viewer_and_its_backlog_is_bounded(device, user):
     sensor, token = device
-    frames, per_frame = 60, 25
+    frames, per_frame = 60, 100
 
     async def scenario(server):
         viewer_url = f"{server.ws_url}/ws/data/stream/{sensor.pk}/?token={access_token(user)}"
-        # max_queue=1 and a tiny read buffer: this viewer stops reading after one frame.
-        stalled = await websockets.connect(viewer_url, max_queue=1, max_size=2**20)
+        stalled = await stalled_viewer_connect(viewer_url, server.port)
         watcher = await websockets.connect(viewer_url)
         device_socket = await websockets.connect(f"{server.ws_url}/ws/devices/{sensor.pk}/",
                                                  additional_headers={"Authorization": f"Device {token}"})
         assert json.loads(await device_socket.recv())["type"] == "ready"
 
         async def send_all():
-            for seq in range(frames):
+            for seq in range(frames):  # 10,000 readings/s: a pace a reading viewer keeps up with
                 await device_socket.send(json.dumps({"type": "telemetry", "seq": seq,
                                                      "readings": readings_for(sensor.pk, seq, per_frame)}))
+                await asyncio.sleep(0.01)
 
         sender = asyncio.ensure_future(send_all())
-        acks = await frames_of(device_socket, "ack", frames)
-        seen = await frames_of(watcher, "reading", frames * per_frame)
+        acks, seen = await asyncio.gather(frames_of(device_socket, "ack", frames),
+                                          frames_of(watcher, "reading", frames * per_frame))
         await sender
         assert [ack["seq"] for ack in acks] == list(range(frames))
         assert len({frame["timestamp"] for frame in seen}) == frames * per_frame
-        for socket in (device_socket, watcher, stalled):
-            await socket.close()
+        # The stalled viewer did not get everything queued for it: past its send buffer the
+        # server kept only its newest frames and tells it how many it missed.
+        late = await drain(stalled)
+        delivered = [frame for frame in late if frame["type"] == "reading"]
+        dropped = sum(frame["count"] for frame in late if frame["type"] == "dropped")
+        assert dropped > 0 and len(delivered) + dropped == frames * per_frame
+        assert delivered[-1]["timestamp"] == seen[-1]["timestamp"], "the newest frames are the ones kept"
+        for each in (device_socket, watcher, stalled):
+            await each.close()
 
-    with daphne_server() as server:
+    with daphne_server(LIVE_VIEWER_SEND_BUFFER_BYTES="65536", LIVE_VIEWER_QUEUE="256") as server:
         asyncio.run(scenario(server))
 
 
