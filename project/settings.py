@@ -300,7 +300,8 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # --- Telemetry storage and ingest ------------------------------------------------------
 # Readings are written by one task on its own queue: run workers with `-Q telemetry,celery`.
 CELERY_TASK_ROUTES.update({"workers.tasks.readings.readings_write_batch": {"queue": "telemetry"}})
-# Days of readings kept, per device type (a table keeps the longest of the types it holds).
+# Days of readings kept, per device type: partitions are dropped past the longest type a table
+# holds; shorter-lived types' metric readings are deleted inside them (README: Retention).
 TELEMETRY_RETENTION_DAYS = {
     "imu": env.int("TELEMETRY_RETENTION_IMU_DAYS", default=30),
     "energy_meter": env.int("TELEMETRY_RETENTION_ENERGY_METER_DAYS", default=730),

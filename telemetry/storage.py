@@ -5,7 +5,9 @@
 - Plain PostgreSQL: natively range-partitioned tables (daily IMU, weekly metric
   partitions) plus a DEFAULT partition, so a reading is never refused for its date.
   `partitions_ensure` creates partitions ahead of need; `retention_apply` drops whole
-  partitions once every device type stored in them is past its retention.
+  partitions once every device type stored in them is past its retention, and deletes
+  (one set-based DELETE per partition and type) the metric readings of device types kept
+  shorter than that.
 - SQLite (embedded): the plain tables of the models, same unique keys.
 
 Writes arrive as a `StorageBatch`: rows as compact JSON arrays in column order, encoded
@@ -93,6 +95,7 @@ class StorageBatch:
         sources = sorted({batch.source for batch in batches})
         return cls(imu=rows_concat([batch.imu for batch in batches]),
                    metrics=rows_concat([batch.metrics for batch in batches]),
+                   blinks=[row for batch in batches for row in batch.blinks or []],
                    sensors=list(newest.values()), source=",".join(sources))
 
 
@@ -292,37 +295,99 @@ def _partition_create(*, cursor, layout: TableLayout, name: str, start: date, en
 
 def retention_days_for(*, table: str) -> int:
     """A table's horizon: the longest retention of the device types whose readings it
-    holds (motion readings come from IMUs; every other type sends metrics)."""
+    holds (motion readings come from IMUs; every other type sends metrics). Whole
+    partitions (chunks) are dropped past it."""
     retention = settings.TELEMETRY_RETENTION_DAYS
     if table == IMU_TABLE:
         return retention["imu"]
     return max(days for device_type, days in retention.items() if device_type != "imu")
 
 
+def metric_cutoffs(*, now: datetime) -> dict[str, datetime]:
+    """Device types kept shorter than the metric table's horizon, each with the instant
+    before which its metric readings go."""
+    horizon = retention_days_for(table=METRIC_TABLE)
+    return {device_type: now - timedelta(days=days)
+            for device_type, days in settings.TELEMETRY_RETENTION_DAYS.items() if days < horizon}
+
+
+def metric_type_purge_sql(*, table: str) -> str:
+    """One set-based DELETE of a device type's metric readings older than an instant
+    (parameters: device type, instant), bounded to `table`: a partition, or the hypertable,
+    where the time predicate excludes the newer chunks. The primary key (sensor_id,
+    timestamp, name) serves it per sensor, so a run with nothing due only probes the index."""
+    from sensors.models import Sensor
+
+    return (f"DELETE FROM {table} p USING {Sensor._meta.db_table} s "
+            f"WHERE s.id = p.sensor_id AND s.device_type = %s AND p.timestamp < %s")
+
+
+def _partitions_drop(*, cursor, layout: TableLayout, cutoff: datetime) -> list[str]:
+    """Drop the partitions that ended before `cutoff` (detached first, so readers never
+    wait on the drop)."""
+    dropped = []
+    for name, (_, end) in sorted(_partitions(cursor=cursor, layout=layout).items()):
+        if end <= cutoff:
+            cursor.execute(f"ALTER TABLE {layout.table} DETACH PARTITION {name}")
+            cursor.execute(f"DROP TABLE {name}")
+            dropped.append(name)
+    # Stragglers outside every partition's range wait in the default partition.
+    cursor.execute(f"DELETE FROM {layout.table}_default WHERE timestamp < %s", [cutoff])
+    return dropped
+
+
+def metric_types_purge(*, now: datetime, mode: str) -> int:
+    """Delete the metric readings of device types kept shorter than the table's horizon
+    (an IMU's battery, say, kept 30 days in a table kept 730): one DELETE per device type
+    and partition that starts before the type's cutoff (on TimescaleDB, per type on the
+    hypertable). Returns how many rows went."""
+    cutoffs = metric_cutoffs(now=now)
+    if not cutoffs:
+        return 0
+    if mode == "plain":
+        from sensors.models import Sensor
+        from telemetry.models import MetricReading
+
+        return sum(MetricReading.objects.filter(
+            timestamp__lt=cutoff, sensor_id__in=Sensor.objects.filter(device_type=device_type).values("id"),
+        ).delete()[0] for device_type, cutoff in cutoffs.items())
+    deleted = 0
+    with connection.cursor() as cursor:
+        if mode == "timescale":
+            starts: dict[str, datetime | None] = {METRIC_TABLE: None}
+        else:
+            partitions = _partitions(cursor=cursor, layout=TABLES[METRIC_TABLE])
+            starts = {name: start for name, (start, _) in partitions.items()} | {f"{METRIC_TABLE}_default": None}
+        for device_type, cutoff in cutoffs.items():
+            for name, start in sorted(starts.items()):
+                if start is not None and start >= cutoff:
+                    continue  # nothing in it is old enough yet
+                cursor.execute(metric_type_purge_sql(table=name), [device_type, cutoff])
+                deleted += cursor.rowcount
+    return deleted
+
+
 def retention_apply(*, now: datetime | None = None) -> list[str]:
-    """Drop whole partitions that ended before their table's retention horizon (detached
-    first, so readers never wait on the drop). SQLite has no partitions: rows older than
-    the horizon are deleted there. Returns what was dropped."""
+    """Apply retention to the reading tables: whole partitions past their table's horizon
+    are dropped; inside the partitions kept, metric readings of device types with a
+    shorter retention are deleted set-wise (`metric_types_purge`). On TimescaleDB the
+    migration's retention policy drops chunks; SQLite (and unpartitioned PostgreSQL)
+    deletes rows past the horizon instead. Returns the partitions dropped."""
     now = now or datetime.now(timezone.utc)
     mode = storage_mode()
     dropped: list[str] = []
     for layout in TABLES.values():
         cutoff = now - timedelta(days=retention_days_for(table=layout.table))
-        if mode == "timescale":
-            continue  # the retention policy added by the migration drops chunks
-        if mode == "plain":
+        if mode == "partitioned":
+            with connection.cursor() as cursor:
+                dropped += _partitions_drop(cursor=cursor, layout=layout, cutoff=cutoff)
+        elif mode == "plain":
             with connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {layout.table} WHERE timestamp < %s",
                                [connection.ops.adapt_datetimefield_value(cutoff)])
-            continue
-        with connection.cursor() as cursor:
-            for name, (_, end) in sorted(_partitions(cursor=cursor, layout=layout).items()):
-                if end <= cutoff:
-                    cursor.execute(f"ALTER TABLE {layout.table} DETACH PARTITION {name}")
-                    cursor.execute(f"DROP TABLE {name}")
-                    dropped.append(name)
-            # Stragglers outside every partition's range wait in the default partition.
-            cursor.execute(f"DELETE FROM {layout.table}_default WHERE timestamp < %s", [cutoff])
+    purged = metric_types_purge(now=now, mode=mode)
     if dropped:
         logger.info("Retention dropped partitions %s", ", ".join(dropped))
+    if purged:
+        logger.info("Retention deleted %d metric readings of device types kept shorter than the table", purged)
     return dropped

@@ -7,9 +7,10 @@ Records reach the database only through `telemetry.ingest.accept` (which calls
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -154,3 +155,10 @@ def blink_records_sync(*, user: User, records: list[Any], source: str = "blink-s
             else:
                 outcome.outcome = "created"
     return SyncResult(sensor=sensor, outcomes=outcomes, cursor=blink_cursor(sensor=sensor))
+
+
+def blink_records_expire(*, now: datetime) -> int:
+    """Delete the blink records older than the eye tracker's retention (one DELETE; the
+    table is not partitioned). Returns how many went."""
+    cutoff = now - timedelta(days=settings.TELEMETRY_RETENTION_DAYS[DeviceType.EYE_TRACKER])
+    return BlinkRecord.objects.filter(timestamp__lt=cutoff).delete()[0]

@@ -111,3 +111,9 @@ async def test_async_failed_publish_fails_its_group_and_the_next_group_still_run
     with pytest.raises(ConnectionError):
         await group.submit("doomed")
     await asyncio.wait_for(group.submit("fine"), 10)
+
+
+def test_merged_batches_keep_their_blink_records():
+    one = StorageBatch(blinks=[["eye-1", "2026-11-30T10:00:00+00:00", 120]], source="http")
+    two = StorageBatch(imu='[["a",1]]', blinks=[["eye-1", "2026-11-30T10:00:01+00:00", 95]], source="http")
+    assert StorageBatch.merged([one, two]).blinks == one.blinks + two.blinks

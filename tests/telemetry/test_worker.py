@@ -56,3 +56,16 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(broker_mode, mak
         _wait_for_count(sensor.pk, accepted, 60, survivor)
         time.sleep(1)  # anything redelivered twice would land now
     assert ImuReading.objects.filter(sensor_id=sensor.pk).count() == accepted
+
+
+def test_a_backlog_drained_by_a_threads_pool_stores_every_reading_once(broker_mode, make_sensor, user):
+    sensor, _ = make_sensor(owner=user)
+    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=3)
+    batches = [imu_batch(sensor.pk, 200, start=start + timedelta(minutes=i)) for i in range(8)]
+    batches.append(batches[3])  # sent twice, possibly written by two threads at once: stored once
+    accepted = sum(ingest.accept(payload=batch, source="test", device=sensor).accepted for batch in batches)
+    assert accepted == 1800
+    with celery_worker(pool="threads", concurrency=4) as worker:
+        _wait_for_count(sensor.pk, 1600, 60, worker)
+        time.sleep(1)
+    assert ImuReading.objects.filter(sensor_id=sensor.pk).count() == 1600

@@ -12,6 +12,13 @@ def partitions_ensure_task() -> list[str]:
 
 @shared_task(acks_late=True)
 def retention_apply_task() -> list[str]:
+    """Returns the partitions dropped."""
+    from datetime import datetime, timezone
+
+    from telemetry.blink.services import blink_records_expire
     from telemetry.storage import retention_apply
 
-    return retention_apply()
+    now = datetime.now(timezone.utc)
+    dropped = retention_apply(now=now)
+    blink_records_expire(now=now)
+    return dropped
