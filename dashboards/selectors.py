@@ -156,6 +156,8 @@ class EnergyMeterSummary:
     daily: list[tuple[date, float]]       # (day in the user's zone, kWh) for each of the last 30 days, oldest first
     power_today: list[tuple[datetime, float, float, float]]  # (bucket start, avg, min, max) in W
     today: date | None = None  # in the user's zone
+    power_since: datetime | None = None  # local midnight: the power chart spans [power_since, power_until]
+    power_until: datetime | None = None
 
     @property
     def today_kwh(self) -> float | None:
@@ -178,6 +180,9 @@ class EnergyMeterSummary:
             "powerAvg": [avg for _, avg, _, _ in self.power_today],
             "powerMin": [low for _, _, low, _ in self.power_today],
             "powerMax": [high for _, _, _, high in self.power_today],
+            # The whole of today so far, however few buckets there are (one point alone
+            # would otherwise be stretched over years).
+            "powerRange": [moment.isoformat() for moment in (self.power_since, self.power_until) if moment],
         }
 
 
@@ -204,6 +209,7 @@ def energy_meter_summaries(*, user: User) -> list[EnergyMeterSummary]:
         summaries.append(EnergyMeterSummary(
             sensor=meter,
             daily=[(row["date"], row["total"]) for row in daily], today=today,
-            power_today=[(row["timestamp"], row["avg"], row["min"], row["max"]) for row in power]))
+            power_today=[(row["timestamp"], row["avg"], row["min"], row["max"]) for row in power],
+            power_since=midnight, power_until=now))
     return summaries
 

@@ -22,6 +22,7 @@
       series: Charts.banded("Power", Charts.COLORS[1], "W"),
       bands: Charts.bandsFor(1, [Charts.COLORS[1]]),
       data: [times, meter.powerAvg, meter.powerMin, meter.powerMax],
+      xRange: meter.powerRange.length === 2 ? meter.powerRange.map(Charts.seconds) : undefined,
     });
   }
 })();

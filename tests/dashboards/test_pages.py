@@ -1,5 +1,7 @@
 """The dashboard pages through Django's test client: who may see what, and what they show."""
 
+from datetime import datetime
+
 import pytest
 from django.utils import timezone
 
@@ -208,6 +210,9 @@ def test_energy_page_shows_daily_totals_and_todays_power(alice_browser, fleet, s
     assert meter.today_kwh == 0.5 and meter.total_kwh == 4.25 and meter.power_now == 800.0
     page = response.content.decode()
     assert "3.750" in page and "4.25 kWh" in page and "800.0 W" in page
+    # The power chart spans today from midnight, not just the one bucket there is.
+    since, until = (datetime.fromisoformat(moment) for moment in meter.chart_data()["powerRange"])
+    assert since == now.replace(hour=0, minute=0, second=0, microsecond=0) and since < until <= timezone.now()
 
 
 def test_sensor_page_lists_recent_commands_with_their_status(alice_browser, fleet, user):
