@@ -344,11 +344,12 @@ CELERY_TASK_ROUTES.update({"workers.tasks.ble.collect_job_run": {"queue": "ble"}
 
 # --- Live telemetry (device gateway, viewer streams, commands) -----------------------
 # Redis pub/sub carries group messages with one PUBLISH per frame instead of a write per
-# member; LIVE_CHANNEL_LAYER=core keeps channels_redis' list-based layer.
+# member, publishes sharing round trips (core/channel_layers.py); LIVE_CHANNEL_LAYER=core
+# keeps channels_redis' list-based layer.
 LIVE_CHANNEL_LAYER = env.str("LIVE_CHANNEL_LAYER", default="pubsub")
 if REDIS_URL and LIVE_CHANNEL_LAYER == "pubsub":
     CHANNEL_LAYERS["default"] = {
-        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "BACKEND": "core.channel_layers.PipelinedPubSubChannelLayer",
         "CONFIG": {"hosts": [REDIS_URL], "prefix": "sensorium"},
     }
 DEVICE_AUTH_TIMEOUT = env.float("DEVICE_AUTH_TIMEOUT", default=10.0)

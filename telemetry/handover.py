@@ -7,12 +7,9 @@ load (many device sockets in one process) hundreds of frames a second become ten
 publishes; an idle process publishes each batch as before.
 """
 
-import asyncio
 import threading
 from collections.abc import Callable
 from typing import Any
-
-from asgiref.sync import sync_to_async
 
 
 class _Ticket:
@@ -63,41 +60,3 @@ class GroupPublisher:
         if error is not None:
             raise error
 
-
-class AsyncGroupPublisher:
-    """The same group commit for callers on an event loop: they wait on futures, not on
-    threads, so a process holding hundreds of device sockets is not capped by the size of
-    its thread pool. One publish is in flight per loop; everything submitted while it runs
-    goes out together in the next. `publish` is blocking and runs in a worker thread."""
-
-    def __init__(self, publish: Callable[[list[Any]], None]):
-        self._publish = publish
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._pending: list[tuple[Any, asyncio.Future]] = []
-        self._drainer: asyncio.Task | None = None
-
-    def submit(self, item: Any) -> asyncio.Future:
-        """Queue `item`; the returned future completes once a publish carrying it succeeded
-        (or fails with that publish's error)."""
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:  # a new loop (tests run one per test): state of a dead loop is void
-            self._loop, self._pending, self._drainer = loop, [], None
-        future = loop.create_future()
-        self._pending.append((item, future))
-        if self._drainer is None or self._drainer.done():
-            self._drainer = loop.create_task(self._drain())
-        return future
-
-    async def _drain(self) -> None:
-        while self._pending:
-            carried, self._pending = self._pending, []
-            try:
-                await sync_to_async(self._publish, thread_sensitive=False)([item for item, _ in carried])
-            except Exception as exc:  # every caller in the group gets the failure and acks nothing
-                for _, future in carried:
-                    if not future.done():
-                        future.set_exception(exc)
-            else:
-                for _, future in carried:
-                    if not future.done():
-                        future.set_result(None)

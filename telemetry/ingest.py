@@ -17,9 +17,10 @@ from typing import Any
 import msgspec
 from asgiref.sync import sync_to_async
 
+from core.group_commit import AsyncGroupPublisher
 from sensors.models import Sensor, SensorStatus
 from telemetry import live
-from telemetry.handover import AsyncGroupPublisher, GroupPublisher
+from telemetry.handover import GroupPublisher
 from telemetry.schema import readings_decode, readings_validate
 from users.models import User
 
@@ -219,7 +220,9 @@ def _broker_publish_grouped(batches: list) -> None:
 
 
 _broker_hand_over = GroupPublisher(publish=_broker_publish_grouped)
-_broker_hand_over_async = AsyncGroupPublisher(publish=_broker_publish_grouped)
+# Callers on an event loop wait on futures; the blocking publish runs in a worker thread.
+_broker_hand_over_async = AsyncGroupPublisher(
+    publish=sync_to_async(_broker_publish_grouped, thread_sensitive=False))
 
 
 def _broker_unavailable() -> ColdPathUnavailable:

@@ -52,7 +52,7 @@ def test_service_urls_switch_to_postgres_pool_redis_and_a_broker(settings_under)
     database = settings.DATABASES["default"]
     assert database["ENGINE"] == "django.db.backends.postgresql"
     assert database["CONN_MAX_AGE"] == 0 and database["OPTIONS"]["pool"]["max_size"] == 10
-    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "core.channel_layers.PipelinedPubSubChannelLayer"
     assert settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] == ["redis://cache.example:6379/3"]
     assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert settings.CELERY_TASK_ALWAYS_EAGER is False

@@ -7,7 +7,10 @@ import time
 
 import pytest
 
-from telemetry.handover import AsyncGroupPublisher, GroupPublisher
+from asgiref.sync import sync_to_async
+
+from core.group_commit import AsyncGroupPublisher
+from telemetry.handover import GroupPublisher
 from telemetry.storage import StorageBatch
 
 
@@ -87,7 +90,7 @@ async def test_async_callers_wait_on_futures_and_share_the_next_publish():
             first_in_flight.set()
             release_first.wait(10)
 
-    group = AsyncGroupPublisher(publish)
+    group = AsyncGroupPublisher(sync_to_async(publish, thread_sensitive=False))
     first = group.submit(0)
     await asyncio.to_thread(first_in_flight.wait, 10)
     # Far more callers than the thread pool has threads: none of them holds a thread.
@@ -104,7 +107,7 @@ async def test_async_failed_publish_fails_its_group_and_the_next_group_still_run
         if items == ["doomed"]:
             raise ConnectionError("broker down")
 
-    group = AsyncGroupPublisher(publish)
+    group = AsyncGroupPublisher(sync_to_async(publish, thread_sensitive=False))
     with pytest.raises(ConnectionError):
         await group.submit("doomed")
     await asyncio.wait_for(group.submit("fine"), 10)
