@@ -1,7 +1,9 @@
 import os
 
 import pytest
+from asgiref.sync import SyncToAsync
 from django.core.cache import cache
+from django.db import connections
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -15,6 +17,15 @@ def pytest_collection_modifyitems(config, items):
         if item.get_closest_marker("services") and not SERVICES:
             item.add_marker(pytest.mark.skip(
                 reason="needs the real services: set DATABASE_URL, REDIS_URL and CELERY_BROKER_URL"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sync_thread_connection_closed(django_db_setup, django_db_blocker):
+    yield
+    # Async tests' thread-sensitive ORM calls run in asgiref's one sync thread; its connection
+    # would stay open and keep the test database from being dropped at the end.
+    with django_db_blocker.unblock():
+        SyncToAsync.single_thread_executor.submit(connections.close_all).result()
 
 
 @pytest.fixture(autouse=True)
