@@ -15,8 +15,8 @@ from urllib.parse import parse_qs
 
 import msgspec
 from asgiref.sync import sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.consumer import get_handler_name
+from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import close_old_connections
 
@@ -225,13 +225,11 @@ class DeviceGatewayConsumer(JsonTextConsumer):
             if durable is not None:
                 try:
                     await durable
-                except ingest.ColdPathUnavailable as exc:
+                except Exception as exc:
                     # Not durable, so not acked: closing makes the device reconnect and resend.
-                    logger.warning("Telemetry frame %s from %s not acked: %s", seq, self.sensor_id, exc)
-                    await self.close(CloseCode.INTERNAL)
-                    return
-                except Exception:
-                    logger.exception("Telemetry frame %s from %s failed", seq, self.sensor_id)
+                    expected = isinstance(exc, ingest.ColdPathUnavailable)  # broker or database down
+                    logger.log(logging.WARNING if expected else logging.ERROR, "Telemetry frame %s from %s not acked: %r",
+                               seq, self.sensor_id, exc, exc_info=not expected)
                     await self.close(CloseCode.INTERNAL)
                     return
             if result.accepted:

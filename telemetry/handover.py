@@ -59,4 +59,3 @@ class GroupPublisher:
                 self._busy = False
         if error is not None:
             raise error
-

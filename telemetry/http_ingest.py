@@ -2,7 +2,8 @@
 
 `POST /api/v1/data/ingest` and `/api/v1/store-data/` with `Authorization: Device <token>`
 are answered here on the event loop: no middleware thread hops, no DRF parsing, one
-msgspec decode, the device token looked up once per TTL (and again at once after a rotation), the broker publish off the loop.
+msgspec decode, the device token looked up once per TTL (and at once after a rotation),
+the broker publish off the loop.
 Everything else (people with a JWT or session, other paths) goes on to Django, where
 `telemetry.api.IngestApi` serves the same contract. Bodies whose Content-Length is over
 the limit are refused before a byte of them is read.

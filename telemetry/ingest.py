@@ -225,8 +225,7 @@ _broker_hand_over_async = AsyncGroupPublisher(
     publish=sync_to_async(_broker_publish_grouped, thread_sensitive=False))
 
 
-def _broker_unavailable() -> ColdPathUnavailable:
-    return ColdPathUnavailable("The message broker is unavailable; retry later.")
+BROKER_UNAVAILABLE = "The message broker is unavailable; retry later."
 
 
 def _broker_publish(encoded) -> None:
@@ -237,7 +236,7 @@ def _broker_publish(encoded) -> None:
     try:
         _broker_hand_over.submit(encoded)
     except (BrokerError, OSError) as exc:
-        raise _broker_unavailable() from exc
+        raise ColdPathUnavailable(BROKER_UNAVAILABLE) from exc
 
 
 async def _broker_publish_async(encoded) -> None:
@@ -246,7 +245,7 @@ async def _broker_publish_async(encoded) -> None:
     try:
         await _broker_hand_over_async.submit(encoded)
     except (BrokerError, OSError) as exc:
-        raise _broker_unavailable() from exc
+        raise ColdPathUnavailable(BROKER_UNAVAILABLE) from exc
 
 
 def _cold_path_hand_over(*, batch, source: str) -> None:

@@ -47,10 +47,12 @@ def _messages_by_sensor(readings: list[Reading]) -> dict[str, list[str]]:
 
 
 async def readings_broadcast_async(*, readings: list[Reading]) -> None:
+    """One group message per sensor, all sent together (one Redis pipeline with the
+    pipelined layer, not a round trip per sensor); each sensor's frames keep their order."""
     layer = get_channel_layer()
-    for sensor_id, frames in _messages_by_sensor(readings).items():
-        await layer.group_send(sensor_group(sensor_id),
-                               {"type": LIVE_MESSAGE_TYPE, "sensor_id": sensor_id, "frames": frames})
+    await asyncio.gather(*(
+        layer.group_send(sensor_group(sensor_id), {"type": LIVE_MESSAGE_TYPE, "sensor_id": sensor_id, "frames": frames})
+        for sensor_id, frames in _messages_by_sensor(readings).items()))
 
 
 def _server_loop() -> asyncio.AbstractEventLoop | None:
