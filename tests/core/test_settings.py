@@ -2,6 +2,7 @@
 
 import importlib.util
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,12 +14,13 @@ SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_T
 
 @pytest.fixture
 def settings_under(tmp_path, monkeypatch):
-    """Load a copy of project/settings.py (beside an optional .env) with exactly these variables."""
+    """Load a copy of the project/settings/ package (beside an optional .env) with exactly these variables."""
 
     def load(dot_env: str = "", **variables: str | None):
-        # settings.py finds .env from its own location: lay the copy beside one.
+        # The settings find .env from their own location: lay the copy beside one.
         (tmp_path / "project").mkdir(exist_ok=True)
-        shutil.copy(ROOT / "project" / "settings.py", tmp_path / "project" / "settings.py")
+        shutil.copytree(ROOT / "project" / "settings", tmp_path / "project" / "settings", dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__"))
         (tmp_path / ".env").write_text(dot_env)
         for name in SERVICE_VARIABLES:
             monkeypatch.delenv(name, raising=False)
@@ -26,8 +28,14 @@ def settings_under(tmp_path, monkeypatch):
         for name, value in variables.items():
             if value is not None:
                 monkeypatch.setenv(name, value)
-        spec = importlib.util.spec_from_file_location("settings_copy", tmp_path / "project" / "settings.py")
+        package = tmp_path / "project" / "settings"
+        spec = importlib.util.spec_from_file_location("settings_copy", package / "__init__.py",
+                                                      submodule_search_locations=[str(package)])
         module = importlib.util.module_from_spec(spec)
+        # The package's modules import one another relatively: a fresh copy each time.
+        for name in [name for name in sys.modules if name.partition(".")[0] == "settings_copy"]:
+            monkeypatch.delitem(sys.modules, name)
+        monkeypatch.setitem(sys.modules, "settings_copy", module)
         spec.loader.exec_module(module)
         return module
 
