@@ -15,16 +15,16 @@ import asyncio
 from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer, RedisSingleShardConnection
 from channels_redis.utils import _wrap_close, decode_hosts
 
-from core.group_commit import AsyncGroupPublisher
+from core.group_commit import GroupPublisher
 
 
 class PipelinedShardConnection(RedisSingleShardConnection):
     def __init__(self, host, channel_layer):
         super().__init__(host, channel_layer)
-        self._group = AsyncGroupPublisher(self._publish_pipelined)
+        self._group = GroupPublisher(self._publish_pipelined)
 
     async def publish(self, channel, message):
-        await self._group.submit((channel, message))
+        await self._group.submit_async((channel, message))
 
     async def _publish_pipelined(self, messages: list[tuple[str, bytes]]) -> None:
         async with self._lock:

@@ -1,8 +1,12 @@
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
+from celery import current_app
 from django.db import connections, transaction
+from django.db.models import Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from sensors.credentials import credentials_changed
 from sensors.models import (
@@ -84,17 +88,17 @@ def sensor_delete(*, sensor: Sensor) -> None:
     sensor.delete()
 
 
-def sensor_link_state_update(*, sensor_id: str, battery_level: int | None = None,
-                             signal_strength: int | None = None) -> None:
-    """Record the battery and signal strength a BLE gateway saw for a sensor.
-
-    Motion readings carry both and the cold path stores them on the sensor; a metric-only
-    device (an energy meter) has no reading column for them, so the gateway records them here.
-    """
-    changes = {name: value for name, value in
-               (("battery_level", battery_level), ("signal_strength", signal_strength)) if value is not None}
-    if changes:
-        Sensor.objects.filter(pk=sensor_id).update(**changes)
+def sensor_state_advance(*, sensor_id: str, last_seen: datetime, battery_level: int | None = None,
+                         signal_strength: int | None = None) -> None:
+    """The one writer of a sensor's state from its readings (the cold path calls it once per
+    sensor per batch, whatever the reading kind or transport): last_seen, battery and signal
+    move forward, never back to an older batch's."""
+    changes: dict[str, Any] = {"last_seen": last_seen}
+    if battery_level is not None:
+        changes["battery_level"] = battery_level
+    if signal_strength is not None:
+        changes["signal_strength"] = signal_strength
+    Sensor.objects.filter(pk=sensor_id).filter(Q(last_seen__isnull=True) | Q(last_seen__lte=last_seen)).update(**changes)
 
 
 SIMULATED_BLE_PREFIX = "ble-sim-"
@@ -155,19 +159,17 @@ class CollectQueueUnavailable(Exception):
     """The broker refused a collect job; the job is recorded as failed."""
 
 
+COLLECT_TASK = "workers.tasks.ble.collect_job_run"  # looked up by name: tasks sit above this layer
+
+
 def _collect_job_enqueue(*, job_id: str) -> None:
-    from kombu.exceptions import OperationalError as BrokerError
-
-    from project.celery import app as celery_app
-    from workers.tasks import collect_job_run
-
-    if celery_app.conf.task_always_eager:
+    if current_app.conf.task_always_eager:
         # Embedded mode has no worker, and running the job inline would hold the request for
         # the whole collection: run it beside the request instead.
         threading.Thread(target=_collect_job_run_beside, args=(job_id,), name=f"collect-{job_id}", daemon=True).start()
         return
     try:
-        collect_job_run.delay(job_id)
+        current_app.tasks[COLLECT_TASK].delay(job_id)
     except (BrokerError, OSError) as error:
         CollectJob.objects.filter(pk=job_id).update(
             status=CollectJobStatus.FAILED, finished_at=timezone.now(),
@@ -176,10 +178,8 @@ def _collect_job_enqueue(*, job_id: str) -> None:
 
 
 def _collect_job_run_beside(job_id: str) -> None:
-    from workers.tasks import collect_job_run
-
     try:
-        collect_job_run.apply(args=[job_id])
+        current_app.tasks[COLLECT_TASK].apply(args=[job_id])
     finally:
         connections.close_all()
 

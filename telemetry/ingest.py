@@ -1,9 +1,9 @@
 """The one ingest function. HTTP, device WebSocket, BLE and the seed routes all call it.
 
-    accept → 1 validate (compiled schema, per-reading errors)
-           → 2 hot path: broadcast to viewers of each sensor (never waits for the database)
-           → 3 cold path: hand the batch durably to the writer (Celery broker, or written
-             in-process in the embedded setup)
+    accept → 1 validate (compiled schema, per-reading errors, the caller's rights)
+           → 2 "accepted" hook (telemetry/hooks.py): the live broadcast to viewers
+             (never waits for the database)
+           → 3 cold path (telemetry/coldpath.py): hand the batch durably to the writer
 
 It returns only once step 3 is durable, so an acknowledgement to a device means the
 readings will be stored.
@@ -17,23 +17,20 @@ from typing import Any
 import msgspec
 from asgiref.sync import sync_to_async
 
-from core.group_commit import AsyncGroupPublisher
 from sensors.models import Sensor, SensorStatus
-from telemetry import live
-from telemetry.handover import GroupPublisher
-from telemetry.schema import readings_decode, readings_validate
+from telemetry import coldpath, hooks
+from telemetry.coldpath import ColdPathUnavailable
+from telemetry.schema import ValidatedBatch, readings_decode, readings_validate
 from users.models import User
+
+__all__ = ["BatchTooLarge", "ColdPathUnavailable", "IngestResult", "MalformedJson", "PayloadInvalid",
+           "accept", "accept_async", "accept_async_begin", "payload_decode"]
 
 MAX_BATCH_READINGS = 10_000
 
 
 class BatchTooLarge(Exception):
     pass
-
-
-class ColdPathUnavailable(Exception):
-    """The batch could not be handed to storage (broker or database down): nothing was
-    acknowledged, the caller should retry."""
 
 
 class PayloadInvalid(Exception):
@@ -104,7 +101,7 @@ def _sensors_allowed(sensor_ids: set[str], *, device: Sensor | None, user: User 
     return verdict
 
 
-def _checked(items: list[Any], *, verdict_of) -> tuple[Any, IngestResult | None]:
+def _checked(items: list[Any], *, verdict_of) -> tuple[ValidatedBatch, IngestResult]:
     """Validate a batch and drop the readings of sensors the caller may not write to.
     `verdict_of(sensor_ids)` says, per sensor, why not (or None)."""
     batch = readings_validate(items)
@@ -118,6 +115,7 @@ def _checked(items: list[Any], *, verdict_of) -> tuple[Any, IngestResult | None]
         batch.imu = [row for row in batch.imu if row.sensor_id not in refused]
         batch.metrics = [row for row in batch.metrics if row.sensor_id not in refused]
         batch.blinks = [row for row in batch.blinks if row.sensor_id not in refused]
+        batch.links = [row for row in batch.links if row.sensor_id not in refused]
         batch.rejected.sort(key=lambda entry: entry["index"])
     return batch, IngestResult(accepted=len(batch.accepted), rejected=batch.rejected)
 
@@ -137,20 +135,24 @@ def _inactive_device_result(items: list[Any], device: Sensor | None) -> IngestRe
         for i in range(len(items))])
 
 
+def _refused_or_checked(items: list[Any], *, device: Sensor | None,
+                        user: User | None) -> tuple[ValidatedBatch | None, IngestResult]:
+    if refused := _inactive_device_result(items, device):
+        return None, refused
+    return _checked(items, verdict_of=lambda ids: _sensors_allowed(ids, device=device, user=user))
+
+
 def accept(*, payload: Any, source: str, device: Sensor | None = None, user: User | None = None) -> IngestResult:
-    """Validate, broadcast and durably hand over readings.
+    """Validate, announce and durably hand over readings.
 
     Exactly one of `device` (a device token's sensor) or `user` (a signed-in person)
     names the caller; with neither, the caller is trusted in-process code (the BLE
     gateway, the simulator) and any registered, active sensor is accepted.
     """
-    items = _batch_items(payload)
-    if refused := _inactive_device_result(items, device):
-        return refused
-    batch, result = _checked(items, verdict_of=lambda ids: _sensors_allowed(ids, device=device, user=user))
-    if batch.accepted:
-        live.readings_broadcast(readings=[reading for _, _, reading in batch.accepted])
-        _cold_path_hand_over(batch=batch, source=source)
+    batch, result = _refused_or_checked(_batch_items(payload), device=device, user=user)
+    if batch is not None and batch.accepted:
+        hooks.accepted.send(readings=[reading for _, _, reading in batch.accepted], source=source)
+        coldpath.hand_over(coldpath.batch_build(validated=batch, source=source))
     return result
 
 
@@ -166,91 +168,16 @@ async def accept_async(*, payload: Any, source: str, device: Sensor | None = Non
 
 async def accept_async_begin(*, payload: Any, source: str, device: Sensor | None = None,
                              user: User | None = None) -> tuple[IngestResult, asyncio.Future | None]:
-    """Validate and broadcast now; return the result and a future that completes once the
+    """Validate and announce now; return the result and a future that completes once the
     cold path holds the batch durably (None when nothing was accepted), or raises
     ColdPathUnavailable. A device socket reads its next frame while that future is
     pending: the broadcast never waits for the hand-over, and acks still mean durable."""
     items = _batch_items(payload)
-    if refused := _inactive_device_result(items, device):
-        return refused, None
     if device is not None:  # a device's verdict needs no database
-        batch, result = _checked(items, verdict_of=lambda ids: _sensors_allowed(ids, device=device, user=None))
+        batch, result = _refused_or_checked(items, device=device, user=user)
     else:
-        batch, result = await sync_to_async(_checked)(
-            items, verdict_of=lambda ids: _sensors_allowed(ids, device=None, user=user))
-    if not batch.accepted:
+        batch, result = await sync_to_async(_refused_or_checked)(items, device=device, user=user)
+    if batch is None or not batch.accepted:
         return result, None
-    await live.readings_broadcast_async(readings=[reading for _, _, reading in batch.accepted])
-    encoded = _batch_encode(batch=batch, source=source)
-    if _eager():
-        durable = asyncio.ensure_future(sync_to_async(_embedded_write)(encoded))
-    else:
-        durable = asyncio.ensure_future(_broker_publish_async(encoded))
-    return result, durable
-
-
-def _batch_encode(*, batch, source: str):
-    from telemetry.services import batch_encode
-
-    return batch_encode(imu=batch.imu, metrics=batch.metrics, blinks=batch.blinks, source=source)
-
-
-def _eager() -> bool:
-    from project.celery import app as celery_app
-
-    return celery_app.conf.task_always_eager
-
-
-def _embedded_write(encoded) -> None:
-    from django.db import DatabaseError
-
-    from telemetry.services import readings_write
-
-    try:
-        readings_write(batch=encoded)
-    except DatabaseError as exc:
-        raise ColdPathUnavailable("The database is unavailable; retry later.") from exc
-
-
-def _broker_publish_grouped(batches: list) -> None:
-    from telemetry.storage import StorageBatch
-    from workers.tasks import readings_write_batch
-
-    readings_write_batch.delay(StorageBatch.merged(batches).as_message())
-
-
-_broker_hand_over = GroupPublisher(publish=_broker_publish_grouped)
-# Callers on an event loop wait on futures; the blocking publish runs in a worker thread.
-_broker_hand_over_async = AsyncGroupPublisher(
-    publish=sync_to_async(_broker_publish_grouped, thread_sensitive=False))
-
-
-BROKER_UNAVAILABLE = "The message broker is unavailable; retry later."
-
-
-def _broker_publish(encoded) -> None:
-    from kombu.exceptions import OperationalError as BrokerError
-
-    # The broker confirms every publish (confirm_publish), so once delay() returns it holds the batch.
-    # Concurrent callers (many device sockets in one process) share one publish: see handover.py.
-    try:
-        _broker_hand_over.submit(encoded)
-    except (BrokerError, OSError) as exc:
-        raise ColdPathUnavailable(BROKER_UNAVAILABLE) from exc
-
-
-async def _broker_publish_async(encoded) -> None:
-    from kombu.exceptions import OperationalError as BrokerError
-
-    try:
-        await _broker_hand_over_async.submit(encoded)
-    except (BrokerError, OSError) as exc:
-        raise ColdPathUnavailable(BROKER_UNAVAILABLE) from exc
-
-
-def _cold_path_hand_over(*, batch, source: str) -> None:
-    encoded = _batch_encode(batch=batch, source=source)
-    if _eager():
-        _embedded_write(encoded)
-    else:
-        _broker_publish(encoded)
+    await hooks.accepted.asend(readings=[reading for _, _, reading in batch.accepted], source=source)
+    return result, coldpath.hand_over_async(coldpath.batch_build(validated=batch, source=source))

@@ -1,4 +1,5 @@
-"""The hot path: readings go to the channel-layer group of their sensor at once.
+"""The hot path: readings go to the channel-layer group of their sensor at once (a receiver
+of the "accepted" hook, telemetry/hooks.py).
 
 Each reading is encoded to its viewer frame text here, once, in the process that
 received it; every viewer consumer only forwards the text (no per-viewer encoding).
@@ -12,6 +13,8 @@ from typing import Any
 import msgspec
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
+
+from telemetry import hooks
 
 LIVE_MESSAGE_TYPE = "readings.live"
 # A reading in its wire form: a dict, or a telemetry.schema.ReadingIn (which encodes the same).
@@ -78,3 +81,14 @@ def readings_broadcast(*, readings: list[Reading]) -> None:
             _report_failure)
         return
     async_to_sync(readings_broadcast_async)(readings=readings)
+
+
+def _on_accepted(*, readings: list[Reading], source: str) -> None:
+    readings_broadcast(readings=readings)
+
+
+async def _on_accepted_async(*, readings: list[Reading], source: str) -> None:
+    await readings_broadcast_async(readings=readings)
+
+
+hooks.accepted.connect(_on_accepted, async_receiver=_on_accepted_async)

@@ -16,7 +16,8 @@ from django.db.models.functions import TruncHour
 
 from telemetry.models import HourlyTotal, MetricReading, RollupWatermark
 from telemetry.schema import METRIC_NAME_PATTERN
-from telemetry.selectors import day_start, timescale_installed
+from telemetry.selectors import day_start
+from telemetry.storage import timescale_installed
 
 HOURLY_ROLLUP = "hourly_total"
 CONTINUOUS_AGGREGATE = "telemetry_hourly_total_cagg"
@@ -51,12 +52,9 @@ def continuous_aggregate_sql(*, names: tuple[str, ...], refresh_start_days: int)
 def continuous_aggregate_install(*, connection) -> None:
     """Migrations: on TimescaleDB, (re)create the continuous aggregate of hours (dropping the
     per-UTC-day one that came before it); elsewhere the rollup table is used instead."""
-    if connection.vendor != "postgresql":
+    if not timescale_installed(db=connection, cached=False):
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'")
-        if cursor.fetchone() is None:
-            return
         cursor.execute(f"DROP MATERIALIZED VIEW IF EXISTS {OLD_CONTINUOUS_AGGREGATE}")
         for statement in continuous_aggregate_sql(
                 names=rollup_metric_names(), refresh_start_days=settings.TELEMETRY_DAILY_TOTAL_LOOKBACK_DAYS + 1):

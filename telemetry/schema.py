@@ -19,6 +19,8 @@ from telemetry.blink.wire import BlinkIn, BlinkRow, blink_check, blink_row
 MAX_FUTURE = timedelta(minutes=5)
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
 METRIC_NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_.]{0,63}$")
+BATTERY_MIN, BATTERY_MAX = 0, 100  # percent
+SIGNAL_MIN, SIGNAL_MAX = -150, 20  # dBm
 
 
 # gc=False: readings hold no reference cycles, and thousands per request would otherwise
@@ -69,6 +71,14 @@ class MetricRow(msgspec.Struct, array_like=True, gc=False):
     value: float
 
 
+class LinkRow(msgspec.Struct, array_like=True, gc=False):
+    """Battery and signal a metric or blink reading carried (a motion reading's ImuRow holds its own)."""
+    sensor_id: str
+    timestamp: datetime
+    battery_level: int | None
+    signal_strength: int | None
+
+
 _typed_decoder = msgspec.json.Decoder(ReadingsEnvelope | list[ReadingIn])
 _single_decoder = msgspec.json.Decoder(ReadingIn)
 
@@ -82,6 +92,7 @@ class ValidatedBatch:
     accepted: list[tuple[int, str, ReadingIn]]
     rejected: list[dict[str, Any]]
     blinks: list[BlinkRow] = field(default_factory=list)
+    links: list[LinkRow] = field(default_factory=list)
 
 
 def _field_path(message: str) -> tuple[str, str]:
@@ -148,10 +159,10 @@ def _reading_check(reading: ReadingIn, now: datetime,
             errors["metrics"] = [f"Invalid metric name {bad_names[0]!r}: letters, digits, '_' or '.', up to 64."]
         elif not all(isfinite(v) for v in reading.metrics.values()):
             errors["metrics"] = ["Values must be finite numbers (no NaN or Infinity)."]
-    if reading.battery_level is not None and not 0 <= reading.battery_level <= 100:
-        errors["battery_level"] = ["Must be between 0 and 100."]
-    if reading.signal_strength is not None and not -150 <= reading.signal_strength <= 20:
-        errors["signal_strength"] = ["Must be a dBm value between -150 and 20."]
+    if reading.battery_level is not None and not BATTERY_MIN <= reading.battery_level <= BATTERY_MAX:
+        errors["battery_level"] = [f"Must be between {BATTERY_MIN} and {BATTERY_MAX}."]
+    if reading.signal_strength is not None and not SIGNAL_MIN <= reading.signal_strength <= SIGNAL_MAX:
+        errors["signal_strength"] = [f"Must be a dBm value between {SIGNAL_MIN} and {SIGNAL_MAX}."]
     return errors, moment
 
 
@@ -225,7 +236,8 @@ def readings_validate(items: list[Any], *, now: datetime | None = None) -> Valid
                 and reading.metrics is None and reading.sensor_id in valid_ids
                 and isfinite(accel.x) and isfinite(accel.y) and isfinite(accel.z)
                 and isfinite(gyro.x) and isfinite(gyro.y) and isfinite(gyro.z)
-                and (battery is None or 0 <= battery <= 100) and (signal is None or -150 <= signal <= 20)):
+                and (battery is None or BATTERY_MIN <= battery <= BATTERY_MAX)
+                and (signal is None or SIGNAL_MIN <= signal <= SIGNAL_MAX)):
             # The bulk of traffic (a motion reading in epoch milliseconds) passes every rule of
             # _reading_check in this one expression; anything else takes the detailed path.
             batch.imu.append(ImuRow(reading.sensor_id, datetime.fromtimestamp(at / 1000, tz=timezone.utc),
@@ -238,12 +250,14 @@ def readings_validate(items: list[Any], *, now: datetime | None = None) -> Valid
         if errors:
             batch.rejected.append({"index": index, "errors": errors})
             continue
-        if reading.blink is not None:
-            batch.blinks.append(blink_row(reading.sensor_id, moment, reading.blink))
-        elif reading.metrics:
-            batch.metrics.extend(
-                MetricRow(reading.sensor_id, moment, name, float(value)) for name, value in reading.metrics.items()
-            )
+        if reading.blink is not None or reading.metrics:
+            if reading.blink is not None:
+                batch.blinks.append(blink_row(reading.sensor_id, moment, reading.blink))
+            else:
+                batch.metrics.extend(MetricRow(reading.sensor_id, moment, name, float(value))
+                                     for name, value in reading.metrics.items())
+            if reading.battery_level is not None or reading.signal_strength is not None:
+                batch.links.append(LinkRow(reading.sensor_id, moment, reading.battery_level, reading.signal_strength))
         else:
             accel, gyro = reading.acceleration, reading.gyroscope
             batch.imu.append(ImuRow(reading.sensor_id, moment, accel.x, accel.y, accel.z, gyro.x, gyro.y, gyro.z,

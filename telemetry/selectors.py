@@ -21,6 +21,7 @@ from django.db.models import Avg, Count, DateTimeField, F, FloatField, Func, Max
 from django.db.models.functions import Cast, TruncDate
 
 from telemetry.models import HourlyTotal, ImuReading, MetricReading, RollupWatermark
+from telemetry.storage import timescale_installed
 
 Kind = Literal["imu", "metric"]
 Order = Literal["newest", "oldest"]
@@ -53,20 +54,6 @@ class CursorInvalid(ValueError):
 
 
 # --- time buckets -------------------------------------------------------------------
-
-def timescale_installed() -> bool:
-    """Whether the current PostgreSQL database has the TimescaleDB extension (checked once)."""
-    if connection.vendor != "postgresql":
-        return False
-    key = connection.settings_dict["NAME"]
-    if key not in _timescale_by_database:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'")
-            _timescale_by_database[key] = cursor.fetchone() is not None
-    return _timescale_by_database[key]
-
-
-_timescale_by_database: dict[str, bool] = {}
 
 
 class TimeBucket(Func):

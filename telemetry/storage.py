@@ -10,18 +10,23 @@
   shorter than that.
 - SQLite (embedded): the plain tables of the models, same unique keys.
 
-Writes arrive as a `StorageBatch`: rows as compact JSON arrays in column order, encoded
-in C at ingest and streamed by the worker into COPY (psycopg formats each row in C).
+Writes arrive as typed rows (telemetry.schema ImuRow / MetricRow, fields in column order)
+from the cold path (telemetry/coldpath.py) and go into binary COPY (psycopg packs each
+value in C).
 """
 
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
 
 import msgspec
+import psycopg
 from django.conf import settings
 from django.db import connection, transaction
+from msgspec.structs import astuple
+
+from sensors.models import Sensor
+from telemetry.models import MetricReading
 
 logger = logging.getLogger(__name__)
 
@@ -38,101 +43,40 @@ class TableLayout:
     columns: tuple[str, ...]
     partition_days: int  # 1 = daily, 7 = weekly (weeks start on Monday)
     chunk_interval: str  # TimescaleDB chunk_time_interval
+    copy_types: tuple[str, ...]  # PostgreSQL type of each column, for binary COPY
 
 
 TABLES = {
-    IMU_TABLE: TableLayout(IMU_TABLE, IMU_COLUMNS, 1, "1 day"),
-    METRIC_TABLE: TableLayout(METRIC_TABLE, METRIC_COLUMNS, 7, "7 days"),
+    IMU_TABLE: TableLayout(IMU_TABLE, IMU_COLUMNS, 1, "1 day",
+                           ("varchar", "timestamptz", *["float8"] * 6, "int2", "int2")),
+    METRIC_TABLE: TableLayout(METRIC_TABLE, METRIC_COLUMNS, 7, "7 days", ("varchar", "timestamptz", "varchar", "float8")),
 }
-
-
-# --- The batch handed from ingest to the writer --------------------------------------
-
-@dataclass
-class StorageBatch:
-    """A validated batch in the form the broker carries (JSON-safe, compact).
-
-    `imu` and `metrics` are JSON arrays of rows, each row an array in the column order above.
-    `sensors` holds one [sensor_id, last_seen ISO, battery | None, signal | None] per
-    sensor, so sensor state is updated once per batch.
-    """
-
-    imu: str = ""
-    metrics: str = ""
-    sensors: list[list[Any]] | None = None
-    source: str = ""
-    blinks: list[list[Any]] | None = None  # blink records, rows of telemetry.blink.wire.blinks_encode
-
-    def as_message(self) -> dict[str, Any]:
-        return {"imu": self.imu, "metrics": self.metrics, "sensors": self.sensors or [], "source": self.source,
-                "blinks": self.blinks or []}
-
-    @classmethod
-    def from_message(cls, message: dict[str, Any]) -> "StorageBatch":
-        return cls(imu=message.get("imu", ""), metrics=message.get("metrics", ""),
-                   sensors=message.get("sensors") or [], source=message.get("source", ""),
-                   blinks=message.get("blinks") or [])
-
-    def counts(self) -> dict[str, int]:
-        return {"imu": len(rows_decode(self.imu)), "metrics": len(rows_decode(self.metrics)),
-                "blinks": len(self.blinks or [])}
-
-    @classmethod
-    def merged(cls, batches: list["StorageBatch"]) -> "StorageBatch":
-        """One batch holding several (rows stored once each: the writer skips duplicates)."""
-        if len(batches) == 1:
-            return batches[0]
-        newest: dict[str, list[Any]] = {}
-        for state in (state for batch in batches for state in batch.sensors or []):
-            # [sensor_id, last_seen ISO, battery, signal]; battery and signal from the newest that has them
-            kept = newest.get(state[0])
-            if kept is None:
-                newest[state[0]] = list(state)
-                continue
-            later, earlier = (state, kept) if state[1] >= kept[1] else (kept, state)
-            newest[state[0]] = [later[0], later[1], later[2] if later[2] is not None else earlier[2],
-                                later[3] if later[3] is not None else earlier[3]]
-        sources = sorted({batch.source for batch in batches})
-        return cls(imu=rows_concat([batch.imu for batch in batches]),
-                   metrics=rows_concat([batch.metrics for batch in batches]),
-                   blinks=[row for batch in batches for row in batch.blinks or []],
-                   sensors=list(newest.values()), source=",".join(sources))
-
-
-def rows_concat(texts: list[str]) -> str:
-    """One JSON array of rows from several (each `[[...],...]` or empty), without decoding."""
-    inner = [text[1:-1] for text in texts if text and text != "[]"]
-    return f"[{','.join(inner)}]" if inner else ""
-
-
-def rows_decode(rows: str) -> list[list[Any]]:
-    return msgspec.json.decode(rows) if rows else []
 
 
 # --- Writing ------------------------------------------------------------------------
 
-def _copy_sql(table: str, columns: tuple[str, ...]) -> str:
-    return f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+def _copy_sql(layout: TableLayout) -> str:
+    return f"COPY {{table}} ({', '.join(layout.columns)}) FROM STDIN (FORMAT BINARY)"
 
 
-def _copy_rows(raw, table: str, columns: tuple[str, ...], rows: list[list[Any]]) -> None:
-    with raw.copy(_copy_sql(table, columns)) as copy:
+def _copy_rows(raw, table: str, layout: TableLayout, rows: list[msgspec.Struct]) -> None:
+    # Binary COPY: psycopg packs each typed value in C (no text formatting of timestamps).
+    with raw.copy(_copy_sql(layout).format(table=table)) as copy:
+        copy.set_types(layout.copy_types)
         write_row = copy.write_row
         for row in rows:
-            write_row(row)
+            write_row(astuple(row))
 
 
-def _postgres_copy(*, layout: TableLayout, rows: list[list[Any]]) -> None:
+def _postgres_copy(*, layout: TableLayout, rows: list[msgspec.Struct]) -> None:
     """COPY straight into the table; if any row is already stored (a redelivered or
     repeated batch), roll back to the savepoint and go through a staging table with
     ON CONFLICT DO NOTHING instead."""
-    import psycopg
-
     with connection.cursor() as cursor, connection.wrap_database_errors:
         raw = cursor.cursor
         try:
             with transaction.atomic():
-                _copy_rows(raw, layout.table, layout.columns, rows)
+                _copy_rows(raw, layout.table, layout, rows)
             return
         except psycopg.errors.UniqueViolation:
             pass
@@ -140,34 +84,36 @@ def _postgres_copy(*, layout: TableLayout, rows: list[list[Any]]) -> None:
         raw.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} "
                     f"(LIKE {layout.table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
         raw.execute(f"TRUNCATE {staging}")
-        _copy_rows(raw, staging, layout.columns, rows)
+        _copy_rows(raw, staging, layout, rows)
         columns = ", ".join(layout.columns)
         raw.execute(f"INSERT INTO {layout.table} ({columns}) SELECT {columns} FROM {staging} "
                     f"ON CONFLICT DO NOTHING")
 
 
-def _sqlite_insert(*, layout: TableLayout, rows: list[list[Any]]) -> None:
+def _sqlite_insert(*, layout: TableLayout, rows: list[msgspec.Struct]) -> None:
     adapt = connection.ops.adapt_datetimefield_value
+    values = []
     for row in rows:
-        row[1] = adapt(datetime.fromisoformat(row[1]))
+        value = list(astuple(row))
+        value[1] = adapt(value[1])
+        values.append(value)
     placeholders = ", ".join("%s" for _ in layout.columns)
     with connection.cursor() as cursor:
         cursor.executemany(f"INSERT OR IGNORE INTO {layout.table} ({', '.join(layout.columns)}) "
-                           f"VALUES ({placeholders})", rows)
+                           f"VALUES ({placeholders})", values)
 
 
-def rows_store(*, table: str, rows: str) -> int:
-    """Store rows (a JSON array of rows) in `table`, skipping rows already stored
-    (idempotent). Returns how many rows the batch held."""
-    decoded = rows_decode(rows)
-    if not decoded:
+def rows_store(*, table: str, rows: list[msgspec.Struct]) -> int:
+    """Store typed rows (telemetry.schema ImuRow / MetricRow, fields in column order) in
+    `table`, skipping rows already stored (idempotent). Returns how many rows it was given."""
+    if not rows:
         return 0
     layout = TABLES[table]
     if connection.vendor == "postgresql":
-        _postgres_copy(layout=layout, rows=decoded)
+        _postgres_copy(layout=layout, rows=rows)
     else:
-        _sqlite_insert(layout=layout, rows=decoded)
-    return len(decoded)
+        _sqlite_insert(layout=layout, rows=rows)
+    return len(rows)
 
 
 # --- Partitions and retention (PostgreSQL without TimescaleDB) ------------------------
@@ -181,14 +127,29 @@ def timescale_available() -> bool:
         return cursor.fetchone() is not None
 
 
+_timescale_by_database: dict[str, bool] = {}
+
+
+def timescale_installed(*, db=connection, cached: bool = True) -> bool:
+    """Whether the database has the TimescaleDB extension: the one detection every module
+    asks (remembered per database; `cached=False` asks again, as migrations must)."""
+    if db.vendor != "postgresql":
+        return False
+    key = db.settings_dict["NAME"]
+    if not cached or key not in _timescale_by_database:
+        with db.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'")
+            _timescale_by_database[key] = cursor.fetchone() is not None
+    return _timescale_by_database[key]
+
+
 def storage_mode() -> str:
     """'timescale', 'partitioned' or 'plain': what the tables actually are now."""
     if connection.vendor != "postgresql":
         return "plain"
+    if timescale_installed(cached=False):
+        return "timescale"
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'")
-        if cursor.fetchone():
-            return "timescale"
         cursor.execute("SELECT 1 FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid "
                        "WHERE c.relname = %s", [IMU_TABLE])
         return "partitioned" if cursor.fetchone() else "plain"
@@ -316,8 +277,6 @@ def metric_type_purge_sql(*, table: str) -> str:
     (parameters: device type, instant), bounded to `table`: a partition, or the hypertable,
     where the time predicate excludes the newer chunks. The primary key (sensor_id,
     timestamp, name) serves it per sensor, so a run with nothing due only probes the index."""
-    from sensors.models import Sensor
-
     return (f"DELETE FROM {table} p USING {Sensor._meta.db_table} s "
             f"WHERE s.id = p.sensor_id AND s.device_type = %s AND p.timestamp < %s")
 
@@ -345,9 +304,6 @@ def metric_types_purge(*, now: datetime, mode: str) -> int:
     if not cutoffs:
         return 0
     if mode == "plain":
-        from sensors.models import Sensor
-        from telemetry.models import MetricReading
-
         return sum(MetricReading.objects.filter(
             timestamp__lt=cutoff, sensor_id__in=Sensor.objects.filter(device_type=device_type).values("id"),
         ).delete()[0] for device_type, cutoff in cutoffs.items())

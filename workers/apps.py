@@ -5,4 +5,6 @@ class WorkersConfig(AppConfig):
     name = "workers"
 
     def ready(self) -> None:
-        from workers import heartbeat  # noqa: F401  (connects the worker_ready/shutdown signals)
+        # Every process registers the tasks (and the heartbeat signals), so the apps below
+        # enqueue by task name (`celery.current_app.tasks[name]`) without importing upward.
+        from workers import tasks  # noqa: F401

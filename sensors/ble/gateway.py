@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.db import close_old_connections, connection, connections
 
 from sensors.selectors import ble_sensor_list
-from sensors.services import SIMULATED_BLE_MAC_PREFIX, sensor_link_state_update
+from sensors.services import SIMULATED_BLE_MAC_PREFIX
 from telemetry.ingest import accept
 from telemetry.selectors import metric_newest_value
 
@@ -68,21 +68,7 @@ def readings_hand_over(readings: list[dict], *, registers: EnergyRegisters) -> i
         )
     rejected = {entry["index"] for entry in result.rejected}
     registers.commit(readings, rejected=rejected)
-    for sensor_id, state in _metric_link_states(readings, rejected).items():
-        sensor_link_state_update(sensor_id=sensor_id, **state)
     return len(result.rejected)
-
-
-def _metric_link_states(readings: list[dict], rejected: set[int]) -> dict[str, dict[str, int]]:
-    """The latest battery and signal strength carried by each sensor's accepted metric readings."""
-    latest: dict[str, dict[str, int]] = {}
-    for index, reading in enumerate(readings):
-        if index in rejected or "metrics" not in reading:
-            continue
-        state = {name: reading[name] for name in ("battery_level", "signal_strength") if name in reading}
-        if state:
-            latest.setdefault(reading["sensor_id"], {}).update(state)
-    return latest
 
 
 async def ingest(readings: list[dict], *, registers: EnergyRegisters) -> int:

@@ -1,7 +1,7 @@
 """Blink writes: the tracker a user's records go to, and the track/sync adapters over ingest.
 
-Records reach the database only through `telemetry.ingest.accept` (which calls
-`blink_records_write` from its cold path), so they are broadcast live like any reading.
+Records reach the database only through `telemetry.ingest.accept` (its cold path stores
+them with the other rows), so they are broadcast live like any reading.
 """
 
 import secrets
@@ -18,7 +18,6 @@ from sensors.models import DeviceType, Sensor
 from sensors.services import sensor_create
 from telemetry import ingest
 from telemetry.blink.selectors import blink_client_ids_stored, blink_cursor, eye_tracker_get
-from telemetry.blink.wire import BlinkRow
 from telemetry.models import BlinkRecord
 from users.models import User
 
@@ -71,20 +70,6 @@ def eye_tracker_ensure(*, user: User) -> Sensor:
             if sensor is not None:
                 return sensor
     raise RuntimeError(f"Could not register an eye tracker for user {user.pk}.")
-
-
-def blink_records_write(*, rows: list[BlinkRow]) -> int:
-    """Store validated blink rows (cold path only); a client id already stored is skipped.
-    Returns how many rows were handed in (ignored conflicts are not counted apart)."""
-    if not rows:
-        return 0
-    owners = dict(Sensor.objects.filter(pk__in={r.sensor_id for r in rows}).values_list("pk", "owner_id"))
-    BlinkRecord.objects.bulk_create(
-        [BlinkRecord(sensor_id=r.sensor_id, user_id=owners[r.sensor_id], client_id=r.client_id,
-                     timestamp=r.timestamp, blink_count=r.blink_count, interval_s=r.interval_s, extras=r.extras)
-         for r in rows if r.sensor_id in owners],
-        batch_size=1000, ignore_conflicts=True)
-    return len(rows)
 
 
 def _client_id(record: Any) -> uuid.UUID | None:

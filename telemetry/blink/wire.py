@@ -6,9 +6,7 @@ so it takes the one ingest path (validated, broadcast live, handed to the writer
 
 import math
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import msgspec
 
@@ -27,14 +25,13 @@ class BlinkIn(msgspec.Struct):
     extras: dict[str, ExtraValue] = {}
 
 
-@dataclass(frozen=True, slots=True)
-class BlinkRow:
+class BlinkRow(msgspec.Struct, array_like=True, frozen=True, gc=False):
     sensor_id: str
     timestamp: datetime
     client_id: uuid.UUID
     blink_count: int
     interval_s: float
-    extras: dict[str, Any]
+    extras: dict[str, ExtraValue]
 
 
 def blink_check(blink: BlinkIn) -> dict[str, list[str]]:
@@ -61,13 +58,3 @@ def blink_check(blink: BlinkIn) -> dict[str, list[str]]:
 def blink_row(sensor_id: str, timestamp: datetime, blink: BlinkIn) -> BlinkRow:
     return BlinkRow(sensor_id, timestamp, blink.client_id, blink.blink_count, float(blink.interval_s),
                     dict(blink.extras))
-
-
-def blinks_encode(rows: list[BlinkRow]) -> list[list[Any]]:
-    """JSON-safe rows for the broker."""
-    return [[r.sensor_id, r.timestamp.isoformat(), str(r.client_id), r.blink_count, r.interval_s, r.extras]
-            for r in rows]
-
-
-def blinks_decode(rows: list[list[Any]]) -> list[BlinkRow]:
-    return [BlinkRow(r[0], datetime.fromisoformat(r[1]), uuid.UUID(r[2]), r[3], r[4], r[5]) for r in rows]

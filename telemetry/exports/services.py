@@ -12,6 +12,7 @@ import uuid
 from datetime import date, datetime, time, timedelta, timezone
 from typing import IO, Any, Iterable
 
+from celery import current_app
 from django.db import transaction
 from django.utils import timezone as django_timezone
 
@@ -81,10 +82,11 @@ def export_job_create(*, user: User, sensor: Sensor, kind: str | None, start: da
     return job
 
 
-def _export_job_enqueue(*, job_id: str) -> None:
-    from workers.tasks.storage import export_job_run
+EXPORT_TASK = "workers.tasks.storage.export_job_run"  # looked up by name: tasks sit above this layer
 
-    export_job_run.delay(job_id)
+
+def _export_job_enqueue(*, job_id: str) -> None:
+    current_app.tasks[EXPORT_TASK].delay(job_id)
 
 
 def export_job_execute(*, job_id: str) -> ExportJob:

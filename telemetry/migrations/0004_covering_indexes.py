@@ -10,6 +10,8 @@ one index every row already pays for, rather than adding a second. The metric in
 
 from django.db import migrations, models
 
+from telemetry import storage
+
 IMU_TABLE = "telemetry_imu_reading"
 IMU_VALUES = "accel_x, accel_y, accel_z, gyro_x, gyro_y, gyro_z, battery_level, signal_strength"
 
@@ -22,12 +24,9 @@ def imu_primary_key_sql(*, constraint: str, include: bool) -> list[str]:
 
 def _imu_primary_key_rebuild(schema_editor, *, include: bool) -> None:
     connection = schema_editor.connection
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or storage.timescale_installed(db=connection, cached=False):
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'")
-        if cursor.fetchone():
-            return
         cursor.execute("SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'p'", [IMU_TABLE])
         (constraint,) = cursor.fetchone()
         for statement in imu_primary_key_sql(constraint=constraint, include=include):

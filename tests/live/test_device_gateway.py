@@ -82,17 +82,17 @@ async def test_frames_behind_a_slow_hand_over_are_broadcast_at_once_and_acked_in
     come in the order the frames were sent."""
     import threading
 
-    from telemetry import ingest
+    from telemetry import coldpath
 
     hand_over_open, first_entered = threading.Event(), threading.Event()
-    real_write = ingest._embedded_write
+    real_write = coldpath._embedded_write
 
     def slow_write(encoded):
         first_entered.set()
         hand_over_open.wait(10)
         real_write(encoded)
 
-    monkeypatch.setattr(ingest, "_embedded_write", slow_write)
+    monkeypatch.setattr(coldpath, "_embedded_write", slow_write)
     sensor, token = device
     viewer = await viewer_open(sensor.pk, user)
     assert (await receive(viewer))["type"] == "status"
@@ -112,12 +112,12 @@ async def test_frames_behind_a_slow_hand_over_are_broadcast_at_once_and_acked_in
 
 
 async def test_a_failed_hand_over_closes_with_1011_and_leaves_the_frame_unacked(device, monkeypatch):
-    from telemetry import ingest
+    from telemetry import coldpath
 
     def database_down(encoded):
-        raise ingest.ColdPathUnavailable("The database is unavailable; retry later.")
+        raise coldpath.ColdPathUnavailable("The database is unavailable; retry later.")
 
-    monkeypatch.setattr(ingest, "_embedded_write", database_down)
+    monkeypatch.setattr(coldpath, "_embedded_write", database_down)
     sensor, token = device
     socket = await device_ready(sensor.pk, token)
     await socket.send_json_to({"type": "telemetry", "seq": 1, "readings": [reading(sensor.pk)]})

@@ -1,17 +1,17 @@
 """Grouped hand-over: callers arriving during a publish share the next one; acks stay durable."""
 
 import asyncio
-import json
 import threading
 import time
+import uuid
+from datetime import datetime, timezone
 
 import pytest
 
-from asgiref.sync import sync_to_async
-
-from core.group_commit import AsyncGroupPublisher
-from telemetry.handover import GroupPublisher
-from telemetry.storage import StorageBatch
+from core.group_commit import GroupPublisher
+from telemetry.blink.wire import BlinkRow
+from telemetry.coldpath import ColdBatch, SensorState, batches_merge
+from telemetry.schema import ImuRow, MetricRow
 
 
 def _until(condition, what: str) -> None:
@@ -68,16 +68,24 @@ def test_a_failed_publish_fails_every_caller_it_carried_and_the_next_group_still
     assert calls == [["doomed"], ["fine"]]
 
 
+def _at(second: int) -> datetime:
+    return datetime(2026, 11, 30, 10, 0, second, tzinfo=timezone.utc)
+
+
+def _imu(sensor_id: str, second: int) -> ImuRow:
+    return ImuRow(sensor_id, _at(second), 0.0, 0.0, 9.81, 0.0, 0.0, 0.0, None, None)
+
+
 def test_merged_batches_keep_every_row_and_the_newest_state_per_sensor():
-    older = StorageBatch(imu='[["a",1]]', sensors=[["imu-1", "2026-11-30T10:00:00+00:00", 80, -60]], source="websocket")
-    newer = StorageBatch(imu='[["a",2]]', metrics='[["m",1]]', sensors=[["imu-1", "2026-11-30T10:00:01+00:00", None, -58],
-                                                               ["imu-2", "2026-11-30T10:00:00+00:00", 50, None]],
-                         source="websocket")
-    merged = StorageBatch.merged([newer, older])
-    assert json.loads(merged.imu) == [["a", 2], ["a", 1]] and json.loads(merged.metrics) == [["m", 1]]
+    older = ColdBatch(imu=[_imu("a", 1)], sensors=[SensorState("imu-1", _at(0), 80, -60)], source="websocket")
+    newer = ColdBatch(imu=[_imu("a", 2)], metrics=[MetricRow("m", _at(1), "v", 1.0)],
+                      sensors=[SensorState("imu-1", _at(1), None, -58), SensorState("imu-2", _at(0), 50, None)],
+                      source="websocket")
+    merged = batches_merge([newer, older])
+    assert merged.imu == [_imu("a", 2), _imu("a", 1)] and merged.metrics == [MetricRow("m", _at(1), "v", 1.0)]
     assert merged.source == "websocket"
-    assert sorted(merged.sensors) == [["imu-1", "2026-11-30T10:00:01+00:00", 80, -58],
-                                      ["imu-2", "2026-11-30T10:00:00+00:00", 50, None]]
+    assert sorted(merged.sensors, key=lambda state: state.sensor_id) == [
+        SensorState("imu-1", _at(1), 80, -58), SensorState("imu-2", _at(0), 50, None)]
 
 
 async def test_async_callers_wait_on_futures_and_share_the_next_publish():
@@ -90,11 +98,11 @@ async def test_async_callers_wait_on_futures_and_share_the_next_publish():
             first_in_flight.set()
             release_first.wait(10)
 
-    group = AsyncGroupPublisher(sync_to_async(publish, thread_sensitive=False))
-    first = group.submit(0)
+    group = GroupPublisher(publish)
+    first = group.submit_async(0)
     await asyncio.to_thread(first_in_flight.wait, 10)
     # Far more callers than the thread pool has threads: none of them holds a thread.
-    followers = [group.submit(item) for item in range(1, 101)]
+    followers = [group.submit_async(item) for item in range(1, 101)]
     await asyncio.sleep(0.05)
     assert not first.done() and not any(future.done() for future in followers)
     release_first.set()
@@ -107,13 +115,16 @@ async def test_async_failed_publish_fails_its_group_and_the_next_group_still_run
         if items == ["doomed"]:
             raise ConnectionError("broker down")
 
-    group = AsyncGroupPublisher(sync_to_async(publish, thread_sensitive=False))
+    group = GroupPublisher(publish)
     with pytest.raises(ConnectionError):
-        await group.submit("doomed")
-    await asyncio.wait_for(group.submit("fine"), 10)
+        await group.submit_async("doomed")
+    await asyncio.wait_for(group.submit_async("fine"), 10)
 
 
 def test_merged_batches_keep_their_blink_records():
-    one = StorageBatch(blinks=[["eye-1", "2026-11-30T10:00:00+00:00", 120]], source="http")
-    two = StorageBatch(imu='[["a",1]]', blinks=[["eye-1", "2026-11-30T10:00:01+00:00", 95]], source="http")
-    assert StorageBatch.merged([one, two]).blinks == one.blinks + two.blinks
+    def blink(second: int, count: int) -> BlinkRow:
+        return BlinkRow("eye-1", _at(second), uuid.UUID(int=second), count, 60.0, {})
+
+    one = ColdBatch(blinks=[blink(0, 120)], source="http")
+    two = ColdBatch(imu=[_imu("a", 1)], blinks=[blink(1, 95)], source="http")
+    assert batches_merge([one, two]).blinks == one.blinks + two.blinks

@@ -2,7 +2,6 @@
 the partitions kept, a short-lived type's metric readings deleted on their own; blink
 records kept as long as eye trackers' readings."""
 
-import json
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -12,6 +11,7 @@ from django.db import connection
 from sensors.models import DeviceType
 from telemetry import storage
 from telemetry.models import BlinkRecord, MetricReading
+from telemetry.schema import MetricRow
 from tests.factories import sensor_make
 from tests.telemetry.test_storage import on_postgres, partition_names, partition_of
 from workers.tasks import retention_apply_task
@@ -19,8 +19,8 @@ from workers.tasks import retention_apply_task
 RETENTION = {"imu": 30, "energy_meter": 730, "eye_tracker": 365, "environment": 365, "other": 365}
 
 
-def metric_rows(*readings: tuple[str, datetime]) -> str:
-    return json.dumps([[sensor_id, moment.isoformat(), "battery", 80.0] for sensor_id, moment in readings])
+def metric_rows(*readings: tuple[str, datetime]) -> list[MetricRow]:
+    return [MetricRow(sensor_id, moment, "battery", 80.0) for sensor_id, moment in readings]
 
 
 def metrics_kept() -> set[tuple[str, datetime]]:

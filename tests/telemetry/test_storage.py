@@ -1,7 +1,6 @@
 """Storage layout: partitions ahead of need, retention by dropping partitions, the
 TimescaleDB path (as SQL text: the extension is not installed here), the write task."""
 
-import json
 from datetime import date, datetime, timedelta, timezone
 from unittest import mock
 
@@ -10,17 +9,18 @@ from celery.exceptions import Retry
 from django.db import DataError, OperationalError, connection
 
 from project.celery import app as celery_app
-from telemetry import storage
+from telemetry import coldpath, storage
 from telemetry.models import ImuReading, MetricReading
+from telemetry.schema import ImuRow, MetricRow
 from workers.tasks import readings_write_batch, retention_apply_task
 
 on_postgres = pytest.mark.skipif(connection.vendor != "postgresql",
                                  reason="partitions exist on PostgreSQL only: set DATABASE_URL")
 
 
-def imu_rows(sensor_id: str, *moments: datetime) -> str:
-    """Rows as StorageBatch carries them: a JSON array of arrays in column order."""
-    return json.dumps([[sensor_id, m.isoformat(), 0.1, 0.2, 9.81, 0.0, 0.0, 0.0, 90, -60] for m in moments])
+def imu_rows(sensor_id: str, *moments: datetime) -> list[ImuRow]:
+    """Rows as the cold path hands them to storage: typed, in column order."""
+    return [ImuRow(sensor_id, m, 0.1, 0.2, 9.81, 0.0, 0.0, 0.0, 90, -60) for m in moments]
 
 
 def partition_of(table: str, **where) -> str:
@@ -135,37 +135,31 @@ def test_the_write_task_is_routed_to_the_telemetry_queue():
 
 
 def test_the_write_task_schedules_a_retry_when_the_database_is_away(db):
-    from telemetry import services
-
     lost = OperationalError("server closed the connection unexpectedly")
-    with mock.patch.object(services, "readings_write", side_effect=lost), pytest.raises(Retry) as retry:
-        readings_write_batch.apply(args=[{"imu": "", "metrics": "", "sensors": []}])
+    with mock.patch.object(coldpath, "batch_write", side_effect=lost), pytest.raises(Retry) as retry:
+        readings_write_batch.apply(args=[coldpath.batch_encode(coldpath.ColdBatch())])
     assert retry.value.exc is lost
 
 
 def test_the_write_task_never_retries_bad_data(db):
-    from telemetry import services
-
-    with mock.patch.object(services, "readings_write", side_effect=DataError("value too long")) as write, \
+    with mock.patch.object(coldpath, "batch_write", side_effect=DataError("value too long")) as write, \
             pytest.raises(DataError):
-        readings_write_batch.apply(args=[{"imu": "[]", "metrics": "", "sensors": []}])
+        readings_write_batch.apply(args=[coldpath.batch_encode(coldpath.ColdBatch())])
     assert write.call_count == 1
 
 
 def test_metric_rows_round_trip_through_the_writer(db):
     moment = datetime(2026, 11, 30, 8, 0, 0, 250000, tzinfo=timezone.utc)
-    row = json.dumps([["meter-1", moment.isoformat(), "energy_kwh", 1.5]])
+    row = [MetricRow("meter-1", moment, "energy_kwh", 1.5)]
     assert storage.rows_store(table=storage.METRIC_TABLE, rows=row) == 1
     storage.rows_store(table=storage.METRIC_TABLE, rows=row)
     assert list(MetricReading.objects.values_list("timestamp", "name", "value")) == [(moment, "energy_kwh", 1.5)]
 
 
 def test_merged_batches_store_every_row_of_each(db):
-    from telemetry.storage import StorageBatch
-
     now = datetime.now(timezone.utc)
-    first = StorageBatch(imu=imu_rows("imu-a", now - timedelta(seconds=2)))
-    second = StorageBatch(imu=imu_rows("imu-b", now - timedelta(seconds=1), now), metrics="")
-    merged = StorageBatch.merged([first, second, StorageBatch()])
+    first = coldpath.ColdBatch(imu=imu_rows("imu-a", now - timedelta(seconds=2)))
+    second = coldpath.ColdBatch(imu=imu_rows("imu-b", now - timedelta(seconds=1), now), metrics=[])
+    merged = coldpath.batches_merge([first, second, coldpath.ColdBatch()])
     assert storage.rows_store(table=storage.IMU_TABLE, rows=merged.imu) == 3
     assert sorted(ImuReading.objects.values_list("sensor_id", flat=True)) == ["imu-a", "imu-b", "imu-b"]

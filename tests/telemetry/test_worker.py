@@ -43,7 +43,7 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(broker_mode, mak
     start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=2)
     batches = [imu_batch(sensor.pk, 200, start=start + timedelta(minutes=i)) for i in range(4)]
     # The first worker holds each written batch uncommitted for a long time: SIGKILL lands mid-write.
-    with celery_worker(pool="solo", TELEMETRY_WRITE_DELAY_S="30") as doomed:
+    with celery_worker(pool="solo", write_delay_s=30) as doomed:
         accepted = sum(ingest.accept(payload=batch, source="test", device=sensor).accepted for batch in batches)
         deadline = time.monotonic() + 30
         while "readings_write_batch" not in doomed.output() and time.monotonic() < deadline:

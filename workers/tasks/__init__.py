@@ -1,4 +1,7 @@
-"""Celery tasks, one module per area; imported here so autodiscovery finds them all."""
+"""Celery tasks, one module per area; imported here so autodiscovery finds them all, and
+with them the worker heartbeat's signal receivers."""
+
+from workers import heartbeat  # noqa: F401  (connects the worker_ready/shutdown signals)
 
 from workers.tasks.ble import collect_job_run
 from workers.tasks.maintenance import partitions_ensure_task, retention_apply_task

@@ -2,11 +2,11 @@
 
 from celery import shared_task
 
+from sensors.ble.collect import collect_job_execute
+
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def collect_job_run(job_id: str) -> dict:
     """Read one BLE sensor for a collect job. Redelivery is safe: a finished job is left alone,
     one a killed worker left running runs again, and readings are stored once per timestamp."""
-    from sensors.ble.collect import collect_job_execute
-
     return collect_job_execute(job_id=job_id)

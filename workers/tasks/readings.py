@@ -1,10 +1,9 @@
-"""The cold-path writer: one task per ingested batch."""
-
-import os
-import time
+"""The cold-path writer: one task per published group of batches (telemetry/coldpath.py)."""
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError
+
+from telemetry import coldpath
 
 
 @shared_task(
@@ -19,13 +18,6 @@ from django.db import InterfaceError, OperationalError, transaction
     retry_jitter=True,
     max_retries=None,
 )
-def readings_write_batch(self, batch: dict) -> dict:
-    """Write one batch (a StorageBatch message). Idempotent: a redelivered batch stores nothing twice."""
-    from telemetry.services import readings_write
-    from telemetry.storage import StorageBatch
-
-    with transaction.atomic():
-        written = readings_write(batch=StorageBatch.from_message(batch))
-        # Test hook: hold the written batch uncommitted so a test can kill the worker mid-write.
-        time.sleep(float(os.environ.get("TELEMETRY_WRITE_DELAY_S") or 0))
-    return written
+def readings_write_batch(self, batch: str) -> dict:
+    """Write one batch (coldpath.batch_encode's text). Idempotent: a redelivered batch stores nothing twice."""
+    return coldpath.batch_write(batch=coldpath.batch_decode(batch))

@@ -2,9 +2,9 @@
 
 from celery import shared_task
 
+from telemetry.rollups import daily_totals_refresh
+
 
 @shared_task(acks_late=True)
 def daily_totals_refresh_task() -> int:
-    from telemetry.rollups import daily_totals_refresh
-
     return daily_totals_refresh()

@@ -8,6 +8,7 @@ deterministic and a re-run overwrites.
 """
 
 import logging
+import socket
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
@@ -18,6 +19,10 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
 from core import storage
+from core.logs import log_file_archive, log_files_claim
+from telemetry.exports import services
+from telemetry.exports.selectors import blink_users_on
+from telemetry.exports.services import blink_day_export
 
 logger = logging.getLogger(__name__)
 MAX_BACKOFF_S = 600
@@ -52,8 +57,6 @@ def _with_s3_retries(task, work: Callable[[], Any], *, on_retry: Callable[[str],
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def export_job_run(self, job_id: str) -> dict:
-    from telemetry.exports import services
-
     try:
         job = _with_s3_retries(self, lambda: services.export_job_execute(job_id=job_id),
                                on_retry=lambda reason: services.export_job_retrying(job_id=job_id, reason=reason))
@@ -67,8 +70,6 @@ def export_job_run(self, job_id: str) -> dict:
 @shared_task
 def blinks_export_daily(day: str | None = None) -> dict:
     """Queue one archive task per user with blink records on `day` (default: yesterday, UTC)."""
-    from telemetry.exports.selectors import blink_users_on
-
     if not storage.storage_enabled("data"):
         logger.info("Daily blink export skipped: S3_BUCKET_DATA is not set.")
         return {"skipped": "S3_BUCKET_DATA is not set"}
@@ -82,8 +83,6 @@ def blinks_export_daily(day: str | None = None) -> dict:
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def blinks_export_user_day(self, user_id: int, day: str) -> dict:
-    from telemetry.exports.services import blink_day_export
-
     try:
         return _with_s3_retries(self, lambda: blink_day_export(user_id=user_id, day=date.fromisoformat(day)))
     except (S3GaveUp, storage.StorageError) as exc:
@@ -97,10 +96,6 @@ def logs_upload(self) -> dict:
 
     Each machine's beat or worker archives its own var/log/; files stay on disk until
     their upload succeeds."""
-    import socket
-
-    from core.logs import log_file_archive, log_files_claim
-
     if not storage.storage_enabled("logs"):
         return {"skipped": "S3_BUCKET_LOGS is not set"}
     bucket, host = storage.bucket_for("logs"), socket.gethostname()
