@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from core import views as core_views
 from dashboards.views import SignOutView
 from products.urls import pages as product_pages
+from users.forms import SignInForm
 
 api_v1 = [
     path("", include("users.urls")),
@@ -24,7 +25,7 @@ urlpatterns = [
     path("products/", include((product_pages, "products"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("accounts/logout/", SignOutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
 ]

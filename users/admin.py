@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from users.forms import AdminSignInForm
 from users.models import Profile, User
+
+admin.site.login_form = AdminSignInForm
 
 
 class ProfileInline(admin.StackedInline):

@@ -1,5 +1,3 @@
-import math
-
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status
 from rest_framework.generics import RetrieveUpdateAPIView
@@ -10,7 +8,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from users.serializers import LogoutInputSerializer, ProfileSerializer, TokenPairOutputSerializer
 from users.services import profile_update, session_logout
-from users.throttling import LoginFailureThrottle
+from users.throttling import LoginAttempt, LoginRefused
 
 
 class LoginApi(TokenObtainPairView):
@@ -19,16 +17,24 @@ class LoginApi(TokenObtainPairView):
     @extend_schema(responses={200: TokenPairOutputSerializer, 401: OpenApiResponse(description="Wrong credentials"),
                               429: OpenApiResponse(description="Too many failed attempts")})
     def post(self, request, *args, **kwargs):
-        throttle = LoginFailureThrottle()
-        wait = throttle.blocked_for(request)
-        if wait is not None:
-            raise exceptions.Throttled(wait=math.ceil(wait), detail="Too many failed sign-in attempts. Try again later.")
+        # request.data is parsed first: a body that is not JSON is a 400 and takes no slot.
+        data = request.data
+        username = str(data.get("username", ""))[:150] if isinstance(data, dict) else ""
+        attempt = LoginAttempt(address=request.META.get("REMOTE_ADDR", ""), username=username)
+        try:
+            attempt.begin()
+        except LoginRefused as refused:
+            raise exceptions.Throttled(wait=refused.wait,
+                                       detail="Too many failed sign-in attempts. Try again later.") from refused
         try:
             response = super().post(request, *args, **kwargs)
         except exceptions.AuthenticationFailed as exc:
-            throttle.failure_record(request)
+            attempt.failed()
             raise exceptions.AuthenticationFailed("Wrong username or password.") from exc
-        throttle.reset(request)
+        except BaseException:
+            attempt.abandoned()
+            raise
+        attempt.succeeded()
         return response
 
 

@@ -22,6 +22,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {
         "login_failures": env.str("LOGIN_FAILURE_RATE", default="5/min"),
+        "login_failures_per_address": env.str("LOGIN_FAILURE_RATE_PER_ADDRESS", default="20/min"),
     },
     "NON_FIELD_ERRORS_KEY": "non_field_errors",
 }
