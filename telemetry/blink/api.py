@@ -3,12 +3,12 @@
 import zoneinfo
 from datetime import datetime, time, timedelta, timezone
 
-from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.datetimes import MomentInvalid, day_parse, moment_parse
 from core.errors import PayloadTooLarge, error_body
 from telemetry.api import json_body
 from telemetry.blink import selectors, services
@@ -75,18 +75,12 @@ def _moment(request, name: str, tz: zoneinfo.ZoneInfo) -> datetime | None:
     raw = request.query_params.get(name)
     if not raw:
         return None
-    day = parse_date(raw) if len(raw) == 10 else None
-    if day is not None:
-        return datetime.combine(day, time.min, tzinfo=tz)
     try:
-        moment = parse_datetime(raw.replace(" ", "+"))  # an unescaped "+01:00" arrives as " 01:00"
-    except ValueError:
-        moment = None
-    if moment is None:
-        raise exceptions.ValidationError({name: ["Use an ISO 8601 date (2026-11-30) or time with a zone."]})
-    if moment.tzinfo is None:
-        raise exceptions.ValidationError({name: ["Time has no zone; add Z or an offset."]})
-    return moment
+        if len(raw) == 10 and raw[4:5] == "-":
+            return datetime.combine(day_parse(raw), time.min, tzinfo=tz)
+        return moment_parse(raw)
+    except MomentInvalid as exc:
+        raise exceptions.ValidationError({name: [f"{exc} A plain date (midnight in `tz`) works too."]}) from None
 
 
 class BlinkStatsApi(APIView):

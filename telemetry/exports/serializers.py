@@ -1,24 +1,13 @@
-from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
+from core.datetimes import AwareDateTimeField
 from telemetry.models import ExportJob, ExportKind
-
-
-class ZonedDateTimeField(serializers.DateTimeField):
-    """Refuses a time without a zone instead of guessing one (as ingest does)."""
-
-    default_error_messages = {"naive": "Time has no zone; add Z or an offset."}
-
-    def to_internal_value(self, value):
-        if isinstance(value, str) and (parsed := parse_datetime(value)) is not None and parsed.tzinfo is None:
-            self.fail("naive")
-        return super().to_internal_value(value)
 
 
 class ExportRequestSerializer(serializers.Serializer):
     sensor = serializers.CharField(max_length=50, help_text="Id of one of your sensors")
-    start = ZonedDateTimeField(help_text="ISO 8601 with a zone (inclusive)")
-    end = ZonedDateTimeField(help_text="ISO 8601 with a zone (exclusive)")
+    start = AwareDateTimeField(help_text="ISO 8601 with a zone, or epoch milliseconds (inclusive)")
+    end = AwareDateTimeField(help_text="ISO 8601 with a zone, or epoch milliseconds (exclusive)")
     kind = serializers.ChoiceField(choices=ExportKind.choices, required=False,
                                    help_text="Default: blink for eye trackers, imu for IMUs, metric otherwise")
 
