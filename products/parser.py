@@ -20,16 +20,14 @@ import re
 from dataclasses import dataclass
 
 from products.names import product_name_clean
+from products.vocabulary import (
+    ADDED, ADDED_NAME_LINKS, ADDED_NAME_NOUNS, ADDED_NAME_PREFIXES, AT, CHECKED_IN, CHECKED_OUT,
+    DETERMINERS, EDGE_PUNCTUATION, EVENT_TYPES, EVENT_TYPES_NEEDING_LOCATION, EVENT_WORDS, FROM,
+    LABEL, LEADING_FILLER, LOCATION_LABELS, MOVED, NAME_FIRST_RULES, NAME_LABELS, NEW_ARRIVAL,
+    PLEASE_ANYWHERE, POSSESSIVES, QUESTION_WORDS, RELATIVE, REMOVED, TOWARD, TRAILING_FILLER,
+    TRAILING_NAME_WORDS, TYPOGRAPHIC, VERBS, VERB_PHRASES, Verb,
+)
 
-ADDED = "added"
-MOVED = "moved"
-CHECKED_OUT = "checked_out"
-CHECKED_IN = "checked_in"
-REMOVED = "removed"
-EVENT_TYPES = (ADDED, MOVED, CHECKED_OUT, CHECKED_IN, REMOVED)
-
-# Events that say where the product now is; the others may name a place but need not.
-EVENT_TYPES_NEEDING_LOCATION = frozenset({ADDED, MOVED})
 
 COMMAND_MAX_LENGTH = 500
 
@@ -59,141 +57,6 @@ class CommandNotUnderstood(ValueError):
         self.example = example
 
 
-@dataclass(frozen=True)
-class _Verb:
-    # None when only a particle decides: "check the projector out" / "... in".
-    event_type: str | None
-    particles: tuple[tuple[str, str], ...] = ()
-
-    def particle_event(self, word: str) -> str | None:
-        return dict(self.particles).get(word.lower())
-
-
-_BACK_IS_RETURN = (("back", CHECKED_IN),)
-_BACK_IS_MOVE = (("back", MOVED), ("over", MOVED))
-_IN_OR_OUT = (("out", CHECKED_OUT), ("in", CHECKED_IN))
-_AWAY_OR_OUT = (("away", REMOVED), ("out", REMOVED))
-
-
-def _verbs(event_type: str | None, words: str, particles: tuple = ()) -> dict:
-    return {tuple(phrase.split()): _Verb(event_type, particles) for phrase in words.split(",")}
-
-
-_VERBS: dict[tuple[str, ...], _Verb] = {
-    **_verbs(ADDED, "add,added,register,registered,create,created,enter,entered,record,"
-                    "recorded,stock,stocked,receive,received,new,log,logged"),
-    **_verbs(MOVED, "move,moved,shift,shifted,relocate,relocated,transfer,transferred,"
-                    "move over", _BACK_IS_MOVE),
-    **_verbs(MOVED, "place,placed,store,stored,stash,stashed,stow,stowed,park,parked,"
-                    "hang,hung,leave,drop,dropped,drop off,dropped off", _BACK_IS_RETURN),
-    **_verbs(MOVED, "put", (("away", MOVED), ("back", CHECKED_IN))),
-    **_verbs(MOVED, "take,took", (("out", CHECKED_OUT), ("back", CHECKED_IN))),
-    **_verbs(MOVED, "bring,brought,carry,carried,send,sent", _BACK_IS_RETURN),
-    **_verbs(None, "check,checked,sign,signed,book,booked", _IN_OR_OUT),
-    **_verbs(CHECKED_OUT, "checkout,check-out,borrow,borrowed,lend,lent,loan,loaned,"
-                          "lend out,loan out,hire out,give,gave", _BACK_IS_RETURN),
-    **_verbs(CHECKED_OUT, "hand,handed", (("in", CHECKED_IN), ("back", CHECKED_IN),
-                                          ("out", CHECKED_OUT), ("over", CHECKED_OUT))),
-    **_verbs(CHECKED_IN, "checkin,check-in,return,returned,turn in,turned in,restock,"
-                         "restocked"),
-    **_verbs(REMOVED, "remove,removed,delete,deleted,discard,discarded,trash,trashed,bin,"
-                      "binned,scrap,scrapped,junk,junked,dump,dumped,destroy,destroyed,"
-                      "retire,retired,decommission,decommissioned,dispose of,disposed of,"
-                      "get rid of,got rid of,write off,wrote off,toss,tossed", _AWAY_OR_OUT),
-    **_verbs(None, "throw,threw,chuck,chucked", _AWAY_OR_OUT),
-}
-_VERB_PHRASES = sorted(_VERBS, key=len, reverse=True)
-
-# Prepositions that end the name and start the place. "Toward" ones win over "at" ones,
-# so that "move the stand on wheels to room 3" keeps "stand on wheels" whole.
-_TOWARD = tuple(p.split() for p in (
-    "to,into,onto,in to,on to,over to,back to,up to,down to,across to,out to".split(",")))
-_AT = tuple(p.split() for p in "in,at,on,inside,within".split(","))
-# These stay part of the location: "put the ladder under the stairs".
-_RELATIVE = tuple(p.split() for p in (
-    "next to,close to,in front of,on top of,under,underneath,beneath,behind,beside,near,"
-    "above,below,outside,opposite,between,against".split(",")))
-_FROM = "from"
-
-_DETERMINERS = frozenset("a an the".split())
-# Dropped only when something follows: "lend the drill to her" keeps "her".
-_POSSESSIVES = frozenset("my our your his her their its this that these those some".split())
-_ADDED_NAME_PREFIXES = ("new", "another")
-_ADDED_NAME_NOUNS = frozenset("product item thing".split())
-_ADDED_NAME_LINKS = frozenset("called named".split())
-_TRAILING_NAME_WORDS = frozenset("is are was now".split())
-_QUESTION_WORDS = frozenset(
-    "where what who how why when which is are do does did can could should would will"
-    .split())
-
-_FILLER_WORDS = (
-    r"please|pls|plz|kindly|okay|ok|hey|hi|so|and|then|now|um+|uh+|erm?|hmm+|"
-    r"alright|all right|yes|yeah|can you|could you|would you|will you|can we|could we|"
-    r"can i|could i|i want to|i wanna|i'd like to|i would like to|i need to|we need to|"
-    r"i have to|we have to|let's|lets|let us|go ahead and|just|quickly"
-)
-_LEADING_FILLER = re.compile(rf"^(?:(?:{_FILLER_WORDS})(?:\s*[,:;.!]+\s*|\s+|$))+", re.I)
-_TRAILING_FILLER = re.compile(
-    r"(?:[\s,;:.!]+(?:please|pls|plz|thanks|thank you(?: very much)?|thx|cheers|okay|ok|"
-    r"now|right now|for me|if you can|would you|will you|could you))+$", re.I)
-_PLEASE_ANYWHERE = re.compile(r"\b(?:please|kindly)\b", re.I)
-_EDGE_PUNCTUATION = " \t\n\"'`.,;:!?¡¿…-–—()[]{}"
-_TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "→": "->"})
-
-_LABEL = re.compile(
-    r"(?:^|[\s,;])(?P<key>name|what|product|item|where|location|loc|place|event|action)"
-    r"\s*[:=]\s*", re.I)
-_NAME_LABELS = frozenset("name what product item".split())
-_LOCATION_LABELS = frozenset("where location loc place".split())
-_EVENT_WORDS = {
-    **dict.fromkeys("added add new register created create".split(), ADDED),
-    **dict.fromkeys("moved move put".split(), MOVED),
-    **dict.fromkeys("checked_out checked-out checkout out borrowed borrow".split(), CHECKED_OUT),
-    **dict.fromkeys("checked_in checked-in checkin in returned return back".split(), CHECKED_IN),
-    **dict.fromkeys("removed remove deleted delete discarded discard".split(), REMOVED),
-}
-
-_NAME = r"(?P<name>.+?)"
-_LOCATION = r"(?P<location>.+)"
-_BE = r"(?:\s+(?:is|are|was|were|has\s+been|have\s+been|had\s+been|got|gets|just\s+got)|'s)"
-_MUST_BE = (r"(?:\s+(?:needs\s+to\s+be|need\s+to\s+be|should\s+be|can\s+be|has\s+to\s+be|"
-            r"must\s+be|will\s+be|is\s+to\s+be))")
-_NAME_FIRST_RULES: tuple[tuple[re.Pattern, str], ...] = tuple(
-    (re.compile(pattern, re.I), event_type) for pattern, event_type in (
-        (rf"^{_NAME}{_BE}?(?:\s+now)?\s+(?:checked|signed|booked|taken|handed)\s+out"
-         rf"(?:\s+(?:to|by|for|at|in)\s+{_LOCATION})?$", CHECKED_OUT),
-        (rf"^{_NAME}{_BE}?(?:\s+now)?\s+(?:borrowed|lent(?:\s+out)?|loaned(?:\s+out)?|on\s+loan)"
-         rf"(?:\s+(?:to|by|for|at|in)\s+{_LOCATION})?$", CHECKED_OUT),
-        (rf"^{_NAME}{_BE}?(?:\s+now)?\s+(?:checked\s+in|signed\s+in|booked\s+in|returned|back|"
-         rf"brought\s+back|put\s+back|came\s+back|come\s+back|handed\s+(?:in|back))"
-         rf"(?:\s+(?:to|in|into|at|on|onto|inside)\s+{_LOCATION})?$", CHECKED_IN),
-        (rf"^{_NAME}(?:{_BE}|{_MUST_BE})?\s+(?:removed|deleted|discarded|thrown\s+(?:away|out)|"
-         rf"scrapped|trashed|binned|junked|dumped|disposed\s+of|written\s+off|retired|"
-         rf"decommissioned|destroyed|gone)(?:\s+from\s+.+)?$", REMOVED),
-        (rf"^{_NAME}(?:\s+has)?\s+(?:arrived|been\s+delivered|was\s+delivered|got\s+delivered|"
-         rf"came\s+in|is\s+new)\s+(?:at|in|to|on|into)\s+{_LOCATION}$", ADDED),
-        (rf"^{_NAME}{_BE}(?:\s+now)?(?:\s+(?:moved|located|stored|kept|placed|put|sitting|"
-         rf"standing|going|lying|hanging))?\s+(?:in|at|on|to|into|onto|inside)\s+{_LOCATION}$",
-         MOVED),
-        (rf"^{_NAME}{_BE}(?:\s+now)?\s+(?P<location>(?:under|underneath|beneath|behind|beside|"
-         rf"near|above|below|outside|opposite|next\s+to|close\s+to|on\s+top\s+of|"
-         rf"in\s+front\s+of)\s+.+)$", MOVED),
-        (rf"^{_NAME}\s+now(?:\s+(?:is|lives|sits|stays))?\s+(?:in|at|on|inside)\s+{_LOCATION}$",
-         MOVED),
-        (rf"^{_NAME}(?:\s+now)?\s+(?:goes|go|belongs|lives|stays|sits|went|moved|moves|"
-         rf"should\s+go|has\s+to\s+go|needs\s+to\s+go|must\s+go|will\s+go|can\s+go|is\s+going|"
-         rf"gets\s+moved|got\s+moved)(?:\s+back)?(?:\s+(?:to|in|into|on|at|onto|inside|"
-         rf"over\s+to))?\s+{_LOCATION}$", MOVED),
-        (rf"^{_NAME}\s*(?:->|=>)\s*{_LOCATION}$", MOVED),
-        (rf"^{_NAME}\s+(?:to|into|onto)\s+{_LOCATION}$", MOVED),
-    )
-)
-# "we got a new hammer in the workshop", "there's a new ladder at the loading dock"
-_NEW_ARRIVAL = re.compile(
-    r"^(?:we(?:'ve|\s+have)?\s+(?:got|have|received)|there(?:'s|\s+is)|here(?:'s|\s+is)|"
-    r"i(?:'ve|\s+have)?\s+got|got)\s+(?:(?:a|an|one|another)\s+)?new\s+(?P<rest>.+)$", re.I)
-
-
 def command_parse(*, text: str) -> ParsedCommand:
     """Parse one sentence; raise CommandNotUnderstood saying what is missing."""
     if not isinstance(text, str):
@@ -211,21 +74,21 @@ def command_parse(*, text: str) -> ParsedCommand:
             f"Nothing to record: say what happened and to which product, "
             f"for example “{EXAMPLES[MOVED]}”.",
             EXAMPLES[MOVED])
-    if any(label.group("key").lower() in _NAME_LABELS | _LOCATION_LABELS
-           for label in _LABEL.finditer(sentence)):
+    if any(label.group("key").lower() in NAME_LABELS | LOCATION_LABELS
+           for label in LABEL.finditer(sentence)):
         return _labelled_parse(sentence)
     return _sentence_parse(sentence)
 
 
 def _sentence_clean(text: str) -> str:
-    sentence = product_name_clean(text.translate(_TYPOGRAPHIC))
+    sentence = product_name_clean(text.translate(TYPOGRAPHIC))
     previous = None
     while previous != sentence:
         previous = sentence
-        sentence = sentence.strip(_EDGE_PUNCTUATION)
-        sentence = _LEADING_FILLER.sub("", sentence)
-        sentence = _TRAILING_FILLER.sub("", sentence)
-    return product_name_clean(_PLEASE_ANYWHERE.sub(" ", sentence)).strip(_EDGE_PUNCTUATION)
+        sentence = sentence.strip(EDGE_PUNCTUATION)
+        sentence = LEADING_FILLER.sub("", sentence)
+        sentence = TRAILING_FILLER.sub("", sentence)
+    return product_name_clean(PLEASE_ANYWHERE.sub(" ", sentence)).strip(EDGE_PUNCTUATION)
 
 
 def _sentence_parse(sentence: str) -> ParsedCommand:
@@ -235,15 +98,15 @@ def _sentence_parse(sentence: str) -> ParsedCommand:
     verb_length, verb = _verb_find(tokens)
     if verb is not None:
         return _verb_first_parse(tokens, verb_length, verb)
-    arrival = _NEW_ARRIVAL.match(sentence)
+    arrival = NEW_ARRIVAL.match(sentence)
     if arrival:
-        return _verb_first_parse(arrival.group("rest").split(), 0, _VERBS[("add",)])
-    for pattern, event_type in _NAME_FIRST_RULES:
+        return _verb_first_parse(arrival.group("rest").split(), 0, VERBS[("add",)])
+    for pattern, event_type in NAME_FIRST_RULES:
         match = pattern.match(sentence)
         if match is None:
             continue
         name_words = match.group("name").split()
-        if name_words[0].lower() in _QUESTION_WORDS:
+        if name_words[0].lower() in QUESTION_WORDS:
             break
         location = match.groupdict().get("location")
         return _command_build(
@@ -256,15 +119,15 @@ def _sentence_parse(sentence: str) -> ParsedCommand:
         EXAMPLES[MOVED])
 
 
-def _verb_find(tokens: list[str]) -> tuple[int, _Verb | None]:
+def _verb_find(tokens: list[str]) -> tuple[int, Verb | None]:
     lowered = tuple(token.lower() for token in tokens)
-    for phrase in _VERB_PHRASES:
+    for phrase in VERB_PHRASES:
         if lowered[: len(phrase)] == phrase:
-            return len(phrase), _VERBS[phrase]
+            return len(phrase), VERBS[phrase]
     return 0, None
 
 
-def _verb_first_parse(tokens: list[str], verb_length: int, verb: _Verb) -> ParsedCommand:
+def _verb_first_parse(tokens: list[str], verb_length: int, verb: Verb) -> ParsedCommand:
     rest = tokens[verb_length:]
     event_type = verb.event_type
     # A particle straight after the verb: "check out the projector", "put away the drill".
@@ -294,7 +157,7 @@ def _verb_first_parse(tokens: list[str], verb_length: int, verb: _Verb) -> Parse
     return _command_build(name_words, location_words, event_type)
 
 
-def _particle_position(rest: list[str], verb: _Verb, *, strict: bool) -> int | None:
+def _particle_position(rest: list[str], verb: Verb, *, strict: bool) -> int | None:
     """Where a particle ends the name: at the end or before a preposition (if strict)."""
     for position in range(1, len(rest)):
         if not verb.particle_event(rest[position]):
@@ -307,11 +170,11 @@ def _particle_position(rest: list[str], verb: _Verb, *, strict: bool) -> int | N
 def _preposition_at(tokens: list[str], index: int) -> tuple[int, str] | None:
     """(length, kind) of the preposition starting at tokens[index], longest first."""
     lowered = [token.lower() for token in tokens[index:index + 3]]
-    for kind, phrases in (("relative", _RELATIVE), ("toward", _TOWARD), ("at", _AT)):
+    for kind, phrases in (("relative", RELATIVE), ("toward", TOWARD), ("at", AT)):
         for phrase in sorted(phrases, key=len, reverse=True):
             if lowered[: len(phrase)] == phrase:
                 return len(phrase), kind
-    if lowered[:1] == [_FROM]:
+    if lowered[:1] == [FROM]:
         return 1, "from"
     return None
 
@@ -319,7 +182,7 @@ def _preposition_at(tokens: list[str], index: int) -> tuple[int, str] | None:
 def _from_phrase_drop(tokens: list[str], *, start: int = 1) -> list[str]:
     """Where a product came from is not where it is: drop "from <place>" up to a "to"."""
     for index in range(start, len(tokens)):
-        if tokens[index].lower() != _FROM:
+        if tokens[index].lower() != FROM:
             continue
         end = index + 1
         while end < len(tokens) and not _is_toward(tokens, end):
@@ -361,7 +224,7 @@ def _command_build(
 ) -> ParsedCommand:
     if event_type == ADDED:
         name_words = _added_name_clean(name_words)
-    name = " ".join(_words_clean(name_words, trailing=_TRAILING_NAME_WORDS))
+    name = " ".join(_words_clean(name_words, trailing=TRAILING_NAME_WORDS))
     location = " ".join(_words_clean(_from_phrase_drop(location_words or [])))
     missing = []
     if not _has_content(name):
@@ -378,11 +241,11 @@ def _command_build(
 def _added_name_clean(words: list[str]) -> list[str]:
     """"a new product called Ladder XL" -> "Ladder XL"."""
     words = _words_clean(words)
-    if len(words) > 1 and words[0].lower() in _ADDED_NAME_PREFIXES:
+    if len(words) > 1 and words[0].lower() in ADDED_NAME_PREFIXES:
         words = words[1:]
-    if len(words) > 1 and words[0].lower() in _ADDED_NAME_NOUNS:
+    if len(words) > 1 and words[0].lower() in ADDED_NAME_NOUNS:
         words = words[1:]
-    if len(words) > 1 and words[0].lower() in _ADDED_NAME_LINKS:
+    if len(words) > 1 and words[0].lower() in ADDED_NAME_LINKS:
         words = words[1:]
     return words
 
@@ -391,9 +254,9 @@ def _words_clean(words: list[str], *, trailing: frozenset[str] = frozenset()) ->
     words = [word for word in (w.strip("\"'`()[]{}") for w in words) if word]
     while words and words[-1].lower() in trailing:
         words = words[:-1]
-    if words and words[0].lower() in _DETERMINERS:
+    if words and words[0].lower() in DETERMINERS:
         words = words[1:]
-    elif len(words) > 1 and words[0].lower() in _POSSESSIVES:
+    elif len(words) > 1 and words[0].lower() in POSSESSIVES:
         words = words[1:]
     return words
 
@@ -422,15 +285,15 @@ def _missing_parts(missing: list[str], name: str, event_type: str) -> CommandNot
 
 def _labelled_parse(sentence: str) -> ParsedCommand:
     """"name: drill, where: shelf B, event: moved" or "add hammer where: workshop"."""
-    labels = list(_LABEL.finditer(sentence))
-    free_text = sentence[: labels[0].start()].strip(_EDGE_PUNCTUATION)
+    labels = list(LABEL.finditer(sentence))
+    free_text = sentence[: labels[0].start()].strip(EDGE_PUNCTUATION)
     values: dict[str, str] = {}
     for label, following in zip(labels, labels[1:] + [None]):
         end = following.start() if following else len(sentence)
         key = label.group("key").lower()
-        kind = ("name" if key in _NAME_LABELS
-                else "location" if key in _LOCATION_LABELS else "event")
-        values[kind] = sentence[label.end():end].strip(_EDGE_PUNCTUATION)
+        kind = ("name" if key in NAME_LABELS
+                else "location" if key in LOCATION_LABELS else "event")
+        values[kind] = sentence[label.end():end].strip(EDGE_PUNCTUATION)
     location = values.get("location", "")
     if "name" not in values and not free_text:
         return _command_build([], location.split() or None, MOVED)
@@ -438,7 +301,7 @@ def _labelled_parse(sentence: str) -> ParsedCommand:
         joined = f"{free_text} to {location}" if location else free_text
         return _sentence_parse(joined)
     event_word = values.get("event", "").lower().replace(" ", "_")
-    event_type = _EVENT_WORDS.get(event_word) or _EVENT_WORDS.get(event_word.split("_")[0])
+    event_type = EVENT_WORDS.get(event_word) or EVENT_WORDS.get(event_word.split("_")[0])
     if event_type is None and event_word:
         raise CommandNotUnderstood(
             ["event_type"],
