@@ -3,15 +3,17 @@
 A small deterministic grammar, no external service. A sentence is understood in one of
 three shapes, tried in this order:
 
-1. labelled parts: "name: drill, where: shelf B" (or "drill where: shelf B");
+1. labelled parts: "name: drill, where: shelf B", "product: X, location: Y", "drill where:
+   shelf B"; a verb before them sets the event ("new product: safety goggles at station 3"),
+   and a place said inside the name part is split off as in a sentence;
 2. verb first: "<verb> [particle] <name> [particle] [<preposition> <location>]",
    e.g. "put away the drill in shelf A", "check the projector in at AV cupboard";
 3. name first: "<name> is now in <location>", "<name> goes in <location>",
    "<name> is checked out", "<name> to <location>".
 
 Case, articles, trailing punctuation and filler ("please", "okay", "can you") do not
-matter. Names and locations keep their case as spoken, with whitespace collapsed.
-This module must stay free of Django so that it can be tested and reused on its own.
+matter, nor does a colon after the verb ("add: goggles at station 3"). Names and
+locations keep their case as spoken, with whitespace collapsed. This module must stay free of Django so that it can be tested and reused on its own.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from products.names import product_name_clean
 from products.vocabulary import (
     ADDED, ADDED_NAME_LINKS, ADDED_NAME_NOUNS, ADDED_NAME_PREFIXES, AT, CHECKED_IN, CHECKED_OUT,
     DETERMINERS, EDGE_PUNCTUATION, EVENT_TYPES, EVENT_TYPES_NEEDING_LOCATION, EVENT_WORDS, FROM,
-    LABEL, LEADING_FILLER, LOCATION_LABELS, MOVED, NAME_FIRST_RULES, NAME_LABELS, NEW_ARRIVAL,
+    LABEL, LABEL_LEAD_WORDS, LEADING_FILLER, LOCATION_LABELS, MOVED, NAME_FIRST_RULES, NAME_LABELS, NEW_ARRIVAL,
     PLEASE_ANYWHERE, POSSESSIVES, QUESTION_WORDS, RELATIVE, REMOVED, TOWARD, TRAILING_FILLER,
     TRAILING_NAME_WORDS, TYPOGRAPHIC, VERBS, VERB_PHRASES, Verb,
 )
@@ -92,8 +94,9 @@ def _sentence_clean(text: str) -> str:
 
 
 def _sentence_parse(sentence: str) -> ParsedCommand:
-    # Commas are pauses when spoken ("move the drill, to shelf B"), not part of names.
-    sentence = product_name_clean(re.sub(r"[,;]", " ", sentence))
+    # Commas are pauses when spoken ("move the drill, to shelf B"), not part of names; so is
+    # a colon after a word ("add: goggles at station 3").
+    sentence = product_name_clean(re.sub(r"[,;]|:(?=\s)", " ", sentence))
     tokens = sentence.split()
     verb_length, verb = _verb_find(tokens)
     if verb is not None:
@@ -284,7 +287,8 @@ def _missing_parts(missing: list[str], name: str, event_type: str) -> CommandNot
 
 
 def _labelled_parse(sentence: str) -> ParsedCommand:
-    """"name: drill, where: shelf B, event: moved" or "add hammer where: workshop"."""
+    """"name: drill, where: shelf B, event: moved", "add hammer where: workshop" or
+    "new product: safety goggles at station 3" (a verb before the labels sets the event)."""
     labels = list(LABEL.finditer(sentence))
     free_text = sentence[: labels[0].start()].strip(EDGE_PUNCTUATION)
     values: dict[str, str] = {}
@@ -293,20 +297,51 @@ def _labelled_parse(sentence: str) -> ParsedCommand:
         key = label.group("key").lower()
         kind = ("name" if key in NAME_LABELS
                 else "location" if key in LOCATION_LABELS else "event")
-        values[kind] = sentence[label.end():end].strip(EDGE_PUNCTUATION)
+        value = re.sub(r"[,;]", " ", sentence[label.end():end])
+        values[kind] = product_name_clean(value).strip(EDGE_PUNCTUATION)
     location = values.get("location", "")
+    spoken_event = _lead_verb_event(free_text)
+    if spoken_event is not None:
+        free_text = ""
     if "name" not in values and not free_text:
-        return _command_build([], location.split() or None, MOVED)
+        return _command_build([], location.split() or None, spoken_event or MOVED)
     if "name" not in values:
         joined = f"{free_text} to {location}" if location else free_text
         return _sentence_parse(joined)
-    event_word = values.get("event", "").lower().replace(" ", "_")
+    event_type = _event_word_parse(values.get("event", "")) or spoken_event or MOVED
+    name_words, location_words = values["name"].split(), location.split() or None
+    # "product: goggles at station 3": the place said inside the name, as in a sentence.
+    # Only where the old reading was refused for want of a place or was never given.
+    if location_words is None and (spoken_event is not None or event_type in EVENT_TYPES_NEEDING_LOCATION):
+        if event_type == REMOVED:
+            name_words = _from_phrase_drop(name_words)
+        else:
+            name_words, location_words = _name_location_split(name_words)
+    return _command_build(name_words, location_words, event_type)
+
+
+def _lead_verb_event(free_text: str) -> str | None:
+    """The event of a verb standing alone before the labels ("new", "add a new", "check out")."""
+    tokens = re.sub(r"[,;:]", " ", free_text).split()
+    length, verb = _verb_find(tokens)
+    if verb is None:
+        return None
+    rest, event_type = tokens[length:], verb.event_type
+    if rest and verb.particle_event(rest[0]):
+        rest, event_type = rest[1:], verb.particle_event(rest[0])
+    if any(word.lower() not in LABEL_LEAD_WORDS for word in rest):
+        return None
+    return event_type
+
+
+def _event_word_parse(text: str) -> str | None:
+    """EVENT_WORDS' event for an "event:" label's value; None when there is none."""
+    event_word = text.lower().replace(" ", "_")
     event_type = EVENT_WORDS.get(event_word) or EVENT_WORDS.get(event_word.split("_")[0])
     if event_type is None and event_word:
         raise CommandNotUnderstood(
             ["event_type"],
-            f"Unknown event “{values['event']}”: use one of {', '.join(EVENT_TYPES)}, "
+            f"Unknown event “{text}”: use one of {', '.join(EVENT_TYPES)}, "
             f"for example “name: drill, where: shelf B, event: moved”.",
             "name: drill, where: shelf B, event: moved")
-    return _command_build(
-        values["name"].split(), location.split() or None, event_type or MOVED)
+    return event_type

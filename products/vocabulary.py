@@ -67,7 +67,7 @@ VERB_PHRASES = sorted(VERBS, key=len, reverse=True)
 # Prepositions that end the name and start the place. "Toward" ones win over "at" ones,
 # so that "move the stand on wheels to room 3" keeps "stand on wheels" whole.
 TOWARD = tuple(p.split() for p in (
-    "to,into,onto,in to,on to,over to,back to,up to,down to,across to,out to".split(",")))
+    "to,into,onto,in to,on to,over to,back to,up to,down to,across to,out to,->,=>".split(",")))
 AT = tuple(p.split() for p in "in,at,on,inside,within".split(","))
 # These stay part of the location: "put the ladder under the stairs".
 RELATIVE = tuple(p.split() for p in (
@@ -101,10 +101,12 @@ EDGE_PUNCTUATION = " \t\n\"'`.,;:!?¡¿…-–—()[]{}"
 TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "→": "->"})
 
 LABEL = re.compile(
-    r"(?:^|[\s,;])(?P<key>name|what|product|item|where|location|loc|place|event|action)"
-    r"\s*[:=]\s*", re.I)
+    r"(?:^|[\s,;])(?P<key>name|what|product|item|where|location|loc|place|destination|dest|to|at|"
+    r"event[\s_-]?type|event|action|type|status)\s*[:=]\s*", re.I)
 NAME_LABELS = frozenset("name what product item".split())
-LOCATION_LABELS = frozenset("where location loc place".split())
+LOCATION_LABELS = frozenset("where location loc place destination dest to at".split())
+# Words that may follow a verb before a label: "add a new product: goggles at station 3".
+LABEL_LEAD_WORDS = frozenset("a an the one another new".split())
 EVENT_WORDS = {
     **dict.fromkeys("added add new register created create".split(), ADDED),
     **dict.fromkeys("moved move put".split(), MOVED),

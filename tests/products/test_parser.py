@@ -107,6 +107,47 @@ def test_sentence_is_understood(text, name, location, event_type):
         name=name, location=location, event_type=event_type)
 
 
+LABELLED_AND_COLON_FORMS = [
+    # The sentence, and what operators write on a phone or a scanner's keypad.
+    ("new product: safety goggles at station 3", "safety goggles", "station 3", ADDED),
+    ("new product: safety goggles, location: station 3", "safety goggles", "station 3", ADDED),
+    ("add a new product: safety goggles to station 3", "safety goggles", "station 3", ADDED),
+    ("new item: pallet jack, where: bay 3", "pallet jack", "bay 3", ADDED),
+    ("product: safety goggles, location: station 3", "safety goggles", "station 3", MOVED),
+    ("Product: Safety Goggles - Location: Station 3", "Safety Goggles", "Station 3", MOVED),
+    ("product: goggles at station 3", "goggles", "station 3", MOVED),
+    ("product: drill, to: shelf B", "drill", "shelf B", MOVED),
+    ("item: drill; at: shelf B", "drill", "shelf B", MOVED),
+    ("product: drill, destination: bay 7", "drill", "bay 7", MOVED),
+    ("move product: drill to shelf B", "drill", "shelf B", MOVED),
+    ("remove product: broken chair", "broken chair", None, REMOVED),
+    ("check out product: projector", "projector", None, CHECKED_OUT),
+    ("product: drill, location: shelf B, type: added", "drill", "shelf B", ADDED),
+    ("product: drill, location: shelf B, status: checked out", "drill", "shelf B", CHECKED_OUT),
+    ("product: drill, location: shelf B, event type: returned", "drill", "shelf B", CHECKED_IN),
+    # A colon after the verb.
+    ("add: safety goggles at station 3", "safety goggles", "station 3", ADDED),
+    ("new: pallet jack at bay 3", "pallet jack", "bay 3", ADDED),
+    ("move: drill to shelf B", "drill", "shelf B", MOVED),
+    ("moved: drill -> shelf B", "drill", "shelf B", MOVED),
+    ("move: drill, to: shelf B", "drill", "shelf B", MOVED),
+    ("remove: broken chair", "broken chair", None, REMOVED),
+    ("check out: projector", "projector", None, CHECKED_OUT),
+    ("return: projector to AV cupboard", "projector", "AV cupboard", CHECKED_IN),
+    # A trailing "please" (or thanks) after any of them.
+    ("new product: safety goggles at station 3 please", "safety goggles", "station 3", ADDED),
+    ("product: safety goggles, location: station 3, please.", "safety goggles", "station 3", MOVED),
+    ("add: safety goggles to station 3 please", "safety goggles", "station 3", ADDED),
+    ("please add product: goggles at station 3, thanks", "goggles", "station 3", ADDED),
+]
+
+
+@pytest.mark.parametrize(("text", "name", "location", "event_type"), LABELLED_AND_COLON_FORMS)
+def test_labelled_and_colon_forms_are_understood(text, name, location, event_type):
+    assert command_parse(text=text) == ParsedCommand(
+        name=name, location=location, event_type=event_type)
+
+
 def test_the_table_covers_every_event_type_with_enough_phrasings():
     assert len(UNDERSTOOD) >= 40
     assert {row[3] for row in UNDERSTOOD} == set(EVENT_TYPES)
@@ -196,3 +237,49 @@ def _assert_parsed_or_refused_with_a_reason(text):
     assert parsed.event_type in EVENT_TYPES
     assert parsed.location is None or parsed.location.strip()
 
+
+
+_NAME_WORDS = st.lists(st.sampled_from(
+    "safety goggles drill Ladder XL box of screws cordless pallet jack 2000 A4 hi-vis vest".split()),
+    min_size=1, max_size=4).map(" ".join)
+_PLACE_WORDS = st.lists(st.sampled_from("station 3 shelf B bay 7 garage dock room 12 AV cupboard".split()),
+                        min_size=1, max_size=3).map(" ".join)
+_SEPARATORS = st.sampled_from([", ", "; ", " - ", " ", ",  "])
+_TRAILERS = st.sampled_from(["", " please", ", please", " please.", ", thanks", "!"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(_NAME_WORDS, _PLACE_WORDS, _SEPARATORS, _TRAILERS,
+       st.sampled_from(["product", "Product", "item", "name"]),
+       st.sampled_from(["location", "Location", "where", "to", "at", "place"]))
+def test_any_labelled_product_and_location_are_read_back(name, place, separator, trailer, name_label, place_label):
+    text = f"{name_label}: {name}{separator}{place_label}: {place}{trailer}"
+    assert command_parse(text=text) == ParsedCommand(name=name, location=place, event_type=MOVED)
+    swapped = f"{place_label}: {place}{separator}{name_label}: {name}{trailer}"
+    assert command_parse(text=swapped) == ParsedCommand(name=name, location=place, event_type=MOVED)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_NAME_WORDS, _PLACE_WORDS, _TRAILERS,
+       st.sampled_from([("new", ADDED), ("add", ADDED), ("add a new", ADDED), ("move", MOVED),
+                        ("put", MOVED), ("return", CHECKED_IN)]),
+       st.sampled_from(["to", "at", "in", "into"]))
+def test_a_verb_before_a_label_or_a_colon_reads_like_the_sentence(name, place, trailer, verb, preposition):
+    word, event_type = verb
+    sentence = command_parse(text=f"{word} the {name} {preposition} {place}")
+    assert sentence == ParsedCommand(name=name, location=place, event_type=event_type)
+    assert command_parse(text=f"{word} product: {name} {preposition} {place}{trailer}") == sentence
+    assert command_parse(text=f"{word}: {name} {preposition} {place}{trailer}") == sentence
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_WORDS, max_size=10).map(" ".join), st.sampled_from([" please", ", please", " please.", " pls"]))
+def test_a_trailing_please_changes_nothing(text, please):
+    assert _outcome(text + please) == _outcome(text)
+
+
+def _outcome(text):
+    try:
+        return command_parse(text=text)
+    except CommandNotUnderstood as refused:
+        return refused.missing
