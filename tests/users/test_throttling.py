@@ -23,8 +23,10 @@ def rates(settings):
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """Moves time.time (the throttle's and LocMem's expiry clock) forward on demand."""
+def clock(monkeypatch, settings):
+    """Moves time.time forward on demand: the throttle's clock and, with the local-memory
+    cache this sets, its expiry clock (Redis keeps its own: the Daphne test covers Redis)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     offset = [0.0]
     real = time.time
     monkeypatch.setattr(time, "time", lambda: real() + offset[0])
