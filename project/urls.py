@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("sensors.collect_urls")),
     path("", include("telemetry.urls")),
     path("", include("products.urls")),
+    path("", include("alerts.urls")),
 ]
 
 urlpatterns = [

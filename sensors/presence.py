@@ -8,17 +8,23 @@ takes the row over; an older socket's disconnect then changes nothing.
 from datetime import timedelta
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from sensors.models import Sensor
 from sensors.realtime import fleet_status_publish
 
+# Sent after the commit of every presence change, with `sensor_id` and `online`, for the
+# layers above (alarms on silence) that sensors may not import.
+presence_changed = Signal()
 
-def _publish_after_commit(sensor_id: str) -> None:
+
+def _publish_after_commit(sensor_id: str, *, online: bool) -> None:
     def publish():
         sensor = Sensor.objects.filter(pk=sensor_id).first()
         if sensor is not None:
             fleet_status_publish(sensor=sensor)
+        presence_changed.send_robust(sender=Sensor, sensor_id=sensor_id, online=online)
 
     transaction.on_commit(publish)
 
@@ -31,7 +37,7 @@ def presence_connect(*, sensor_id: str, channel: str) -> str:
     now = timezone.now()
     Sensor.objects.filter(pk=sensor_id).update(online=True, connected_since=now, last_message_at=now,
                                                 connection_channel=channel)
-    _publish_after_commit(sensor_id)
+    _publish_after_commit(sensor_id, online=True)
     return previous if previous != channel else ""
 
 
@@ -46,7 +52,7 @@ def presence_disconnect(*, sensor_id: str, channel: str) -> bool:
     changed = Sensor.objects.filter(pk=sensor_id, connection_channel=channel, online=True).update(
         online=False, connection_channel="")
     if changed:
-        _publish_after_commit(sensor_id)
+        _publish_after_commit(sensor_id, online=False)
     return bool(changed)
 
 

@@ -20,3 +20,4 @@ from .storage import *  # noqa: F401,F403
 from .telemetry import *  # noqa: F401,F403
 from .live import *  # noqa: F401,F403
 from .bluetooth import *  # noqa: F401,F403
+from .alerts import *  # noqa: F401,F403

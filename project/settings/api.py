@@ -53,6 +53,11 @@ SPECTACULAR_SETTINGS = {
         "ProductCommandSourceEnum": "products.serializers.COMMAND_SOURCES",
         "ExportKindEnum": "telemetry.models.ExportKind",
         "ExportStatusEnum": "telemetry.models.ExportStatus",
+        "AlarmStateEnum": "alerts.models.AlarmState",
+        "AlarmSeverityEnum": "alerts.models.Severity",
+        "AlarmConditionEnum": "alerts.models.Condition",
+        "ChannelKindEnum": "alerts.models.ChannelKind",
+        "DeliveryStatusEnum": "alerts.models.DeliveryStatus",
     },
 }
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from celery.schedules import crontab
 
+from .alerts import ALERTS_SILENCE_CHECK_INTERVAL_S
 from .environment import env
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -83,6 +84,8 @@ CELERY_TASK_ROUTES = {
     "workers.tasks.readings.readings_write_batch": {"queue": "telemetry"},
     # Collect jobs need the radio: run a worker with `-Q ble` on the gateway machine.
     "workers.tasks.ble.collect_job_run": {"queue": "ble"},
+    # Alarm emails and webhooks, so a slow receiver never holds up anything else: `-Q alerts`.
+    "workers.tasks.alerts.notification_deliver": {"queue": "alerts"},
 }
 
 # --- Celery: the beat schedule -------------------------------------------------------
@@ -102,6 +105,9 @@ CELERY_BEAT_SCHEDULE = {
     "wellness-blinks-export-daily": {"task": "workers.tasks.storage.blinks_export_daily",
                                      "schedule": crontab(hour=0, minute=30)},
     "wellness-logs-upload": {"task": "workers.tasks.storage.logs_upload", "schedule": timedelta(hours=1)},
+    # Alarms: sensors silent longer than their rule allows.
+    "alerts-silence-check": {"task": "workers.tasks.alerts.alarms_silence_check",
+                             "schedule": ALERTS_SILENCE_CHECK_INTERVAL_S},
 }
 
 # --- Celery: worker heartbeat (GET /status) ------------------------------------------

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "sensors",
     "telemetry",
     "products",
+    "alerts",
     "dashboards",
     "workers",
 ]
