@@ -1,7 +1,8 @@
 from django.contrib import admin
+from django.db import models
 
 from alerts.models import Alarm, AlarmEvent, NotificationChannel, NotificationDelivery, Rule
-from alerts.services import alarm_acknowledge, AlarmTransitionInvalid
+from alerts.services import AlarmTransitionInvalid, alarm_acknowledge
 
 
 @admin.register(NotificationChannel)
@@ -9,6 +10,7 @@ class NotificationChannelAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "owner", "enabled", "url", "created_at"]
     list_filter = ["kind", "enabled"]
     search_fields = ["name", "url", "owner__username"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Rule)
