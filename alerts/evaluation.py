@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -33,7 +33,12 @@ def _imu_values(rule: CompiledRule, imu: list) -> list[float]:
     return values if rule.field != "signal_strength" else [value for value in values if value is not None]
 
 
-def _samples_of(rule: CompiledRule, *, imu: list, metrics: dict, battery: list, newest: datetime) -> list[Sample]:
+def _newest(*, imu: list, metrics: dict, battery: list) -> datetime:
+    times = [row.timestamp for row in imu] + [sample[0] for series in (*metrics.values(), battery) for sample in series]
+    return max(times)
+
+
+def _samples_of(rule: CompiledRule, *, imu: list, metrics: dict, battery: list) -> list[Sample]:
     if rule.source == "imu":
         value = rule.imu_value
         return [(row.timestamp, value(row)) for row in imu if value(row) is not None]
@@ -41,14 +46,13 @@ def _samples_of(rule: CompiledRule, *, imu: list, metrics: dict, battery: list, 
         return metrics.get(rule.field, [])
     if rule.source == "battery":
         return battery
-    return [(newest, 0.0)]  # silent: any reading is a sign of life
+    return [(_newest(imu=imu, metrics=metrics, battery=battery), 0.0)]  # silent: any reading is a sign of life
 
 
 def _grouped(*, imu: Iterable, metrics: Iterable, states: Iterable, wanted: set[str]):
     imu_by: dict[str, list] = {}
     metric_by: dict[str, dict[str, list[Sample]]] = {}
     battery_by: dict[str, list[Sample]] = {}
-    newest: dict[str, datetime] = {}
     for row in imu:
         sensor_id = row.sensor_id
         if sensor_id in wanted:
@@ -65,13 +69,7 @@ def _grouped(*, imu: Iterable, metrics: Iterable, states: Iterable, wanted: set[
     for state in states:  # a metric reading's battery_level rides on its sensor's state
         if state.sensor_id in wanted and state.battery_level is not None:
             battery_by.setdefault(state.sensor_id, []).append((state.last_seen, state.battery_level))
-    for sensor_id in wanted:
-        times = [row.timestamp for row in imu_by.get(sensor_id, ())]
-        times += [sample[0] for series in metric_by.get(sensor_id, {}).values() for sample in series]
-        times += [sample[0] for sample in battery_by.get(sensor_id, ())]
-        if times:
-            newest[sensor_id] = max(times)
-    return imu_by, metric_by, battery_by, newest
+    return imu_by, metric_by, battery_by
 
 
 def _quiet(state: AlarmCondition | None) -> bool:
@@ -88,7 +86,7 @@ def _walk(rule: CompiledRule, state: AlarmCondition, samples: list[Sample], sens
     retriggers, newest_trigger = 0, None
     for at, value in fresh:
         if rule.source == "silent":
-            if state.alarm_id is not None and at > state.alarm_first_at:
+            if state.alarm_id is not None and at > Alarm.objects.get(pk=state.alarm_id).first_at:
                 services.alarm_clear_by_condition(alarm_id=state.alarm_id, value=None, note="a reading arrived")
                 state.alarm_id = None
             continue
@@ -115,8 +113,6 @@ def _walk(rule: CompiledRule, state: AlarmCondition, samples: list[Sample], sens
             state.alarm_id = services.alarm_raise(rule=rule, sensor_id=sensor_id, first_at=state.pending_since,
                                                   first_value=state.pending_value, last_at=at, last_value=value)
             state.pending_since = state.pending_value = None
-            if state.alarm_id is not None:
-                state.alarm_first_at = at
     if newest_trigger is not None and state.alarm_id is not None:
         services.alarm_triggers_record(alarm_id=state.alarm_id, retriggers=retriggers, last_at=newest_trigger[0],
                                        last_value=newest_trigger[1])
@@ -124,6 +120,18 @@ def _walk(rule: CompiledRule, state: AlarmCondition, samples: list[Sample], sens
     if changed and rule.source != "silent":  # a silence's `through` is the last sign of life before it
         state.through = fresh[-1][0]
     return bool(changed)
+
+
+def _states_of(sensor_ids: list[str]) -> dict[tuple[int, str], AlarmCondition]:
+    """Every evaluation state of these sensors, in one query (one array parameter on
+    PostgreSQL: a batch can hold hundreds of sensors)."""
+    table = AlarmCondition._meta.db_table
+    if connection.vendor == "postgresql":
+        where, params = "sensor_id = ANY(%s)", [sensor_ids]
+    else:
+        where, params = f"sensor_id IN ({', '.join(['%s'] * len(sensor_ids))})", sensor_ids
+    return {(state.rule_id, state.sensor_id): state
+            for state in AlarmCondition.objects.raw(f"SELECT * FROM {table} WHERE {where}", params)}
 
 
 def readings_evaluate(*, imu: list = (), metrics: list = (), sensors: list = ()) -> int:
@@ -134,36 +142,36 @@ def readings_evaluate(*, imu: list = (), metrics: list = (), sensors: list = ())
     rules_by_sensor = rule_index.rules_for(sensor_ids)
     if not rules_by_sensor:
         return 0
-    imu_by, metric_by, battery_by, newest = _grouped(imu=imu, metrics=metrics, states=sensors,
+    imu_by, metric_by, battery_by = _grouped(imu=imu, metrics=metrics, states=sensors,
                                                      wanted=set(rules_by_sensor))
-    rule_ids = {rule.id for rules in rules_by_sensor.values() for rule in rules}
+    states = _states_of(list(rules_by_sensor))
+    walks = []
+    for sensor_id, rules in rules_by_sensor.items():
+        for rule in rules:
+            state = states.get((rule.id, sensor_id))
+            if _quiet(state):
+                if rule.source == "silent":
+                    continue
+                if rule.source == "imu":
+                    values = _imu_values(rule, imu_by.get(sensor_id, []))
+                else:
+                    series = metric_by.get(sensor_id, {}).get(rule.field, []) if rule.source == "metric" \
+                        else battery_by.get(sensor_id, [])
+                    values = [sample[1] for sample in series]
+                if not rule.any_triggered(values):
+                    continue
+            walks.append((rule, sensor_id, state or AlarmCondition(rule_id=rule.id, sensor_id=sensor_id)))
+    if not walks:  # the common case: nothing pending, nothing open, nothing met
+        return 0
     with transaction.atomic():
-        states = {(state.rule_id, state.sensor_id): state for state in AlarmCondition.objects.filter(
-            rule_id__in=rule_ids, sensor_id__in=list(rules_by_sensor)).select_related("alarm")}
         changed: list[AlarmCondition] = []
-        for sensor_id, rules in rules_by_sensor.items():
-            for rule in rules:
-                state = states.get((rule.id, sensor_id))
-                if _quiet(state):
-                    if rule.source == "silent":
-                        continue
-                    if rule.source == "imu":
-                        values = _imu_values(rule, imu_by.get(sensor_id, []))
-                    else:
-                        series = metric_by.get(sensor_id, {}).get(rule.field, []) if rule.source == "metric" \
-                            else battery_by.get(sensor_id, [])
-                        values = [sample[1] for sample in series]
-                    if not rule.any_triggered(values):
-                        continue
-                samples = _samples_of(rule, imu=imu_by.get(sensor_id, []), metrics=metric_by.get(sensor_id, {}),
-                                      battery=battery_by.get(sensor_id, []), newest=newest.get(sensor_id))
-                if state is None:
-                    state = AlarmCondition(rule_id=rule.id, sensor_id=sensor_id)
-                state.alarm_first_at = state.alarm.first_at if state.alarm_id else None
-                if _walk(rule, state, samples, sensor_id):
-                    changed.append(state)
+        for rule, sensor_id, state in walks:
+            samples = _samples_of(rule, imu=imu_by.get(sensor_id, []), metrics=metric_by.get(sensor_id, {}),
+                                  battery=battery_by.get(sensor_id, []))
+            if _walk(rule, state, samples, sensor_id):
+                changed.append(state)
         if changed:
-            AlarmCondition.objects.bulk_create(changed, update_conflicts=True, unique_fields=["rule", "sensor"],
+            AlarmCondition.objects.bulk_create(changed, update_conflicts=True, unique_fields=["sensor", "rule"],
                                                update_fields=STATE_FIELDS)
     return len(changed)
 

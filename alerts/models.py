@@ -167,7 +167,8 @@ class AlarmCondition(models.Model):
     alarm = models.ForeignKey(Alarm, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["rule", "sensor"], name="alarm_condition_per_rule_sensor")]
+        # Sensor first: evaluation reads every state of a batch's sensors.
+        constraints = [models.UniqueConstraint(fields=["sensor", "rule"], name="alarm_condition_per_sensor_rule")]
 
 
 class DeliveryStatus(models.TextChoices):
