@@ -10,8 +10,10 @@ alarm's own rows when it is raised, counted or cleared.
 """
 
 import logging
+import operator
 from collections.abc import Iterable
 from datetime import datetime
+from itertools import groupby
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -28,48 +30,73 @@ STATE_FIELDS = ["pending_since", "pending_value", "holding", "through", "alarm"]
 Sample = tuple[datetime, float]
 
 
-def _imu_values(rule: CompiledRule, imu: list) -> list[float]:
-    values = list(map(rule.imu_value, imu))
-    return values if rule.field != "signal_strength" else [value for value in values if value is not None]
+SENSOR_OF = operator.attrgetter("sensor_id")
+BATTERY_OF = operator.attrgetter("battery_level")
 
 
-def _newest(*, imu: list, metrics: dict, battery: list) -> datetime:
-    times = [row.timestamp for row in imu] + [sample[0] for series in (*metrics.values(), battery) for sample in series]
-    return max(times)
+class SensorRows:
+    """One sensor's rows in a batch, with each rule's values taken at C speed (map, max)."""
+
+    __slots__ = ("imu", "metrics", "state_battery", "_battery")
+
+    def __init__(self):
+        self.imu: list = []
+        self.metrics: dict[str, list[Sample]] = {}
+        self.state_battery: list[Sample] = []
+        self._battery: list[Sample] | None = None
+
+    def battery(self) -> list[Sample]:
+        """Motion readings' battery_level, metrics named battery_level or battery, and the
+        battery_level a metric reading carried (it rides on the sensor's state)."""
+        if self._battery is None:
+            self._battery = [(row.timestamp, row.battery_level) for row in self.imu if row.battery_level is not None]
+            for name in BATTERY_METRICS:
+                self._battery += self.metrics.get(name, [])
+            self._battery += self.state_battery
+        return self._battery
+
+    def values(self, rule: CompiledRule) -> list[float]:
+        if rule.source == "imu":
+            values = list(map(rule.imu_value, self.imu))
+            return values if rule.field != "signal_strength" else [value for value in values if value is not None]
+        if rule.source == "metric":
+            return [sample[1] for sample in self.metrics.get(rule.field, [])]
+        values = [value for value in map(BATTERY_OF, self.imu) if value is not None]
+        for series in (*(self.metrics.get(name, []) for name in BATTERY_METRICS), self.state_battery):
+            values += [sample[1] for sample in series]
+        return values
+
+    def samples(self, rule: CompiledRule) -> list[Sample]:
+        if rule.source == "imu":
+            value = rule.imu_value
+            return [(row.timestamp, value(row)) for row in self.imu if value(row) is not None]
+        if rule.source == "metric":
+            return self.metrics.get(rule.field, [])
+        if rule.source == "battery":
+            return self.battery()
+        # silent: any reading is a sign of life
+        times = [row.timestamp for row in self.imu] + [sample[0] for series in self.metrics.values() for sample in series]
+        return [(max(times), 0.0)]
 
 
-def _samples_of(rule: CompiledRule, *, imu: list, metrics: dict, battery: list) -> list[Sample]:
-    if rule.source == "imu":
-        value = rule.imu_value
-        return [(row.timestamp, value(row)) for row in imu if value(row) is not None]
-    if rule.source == "metric":
-        return metrics.get(rule.field, [])
-    if rule.source == "battery":
-        return battery
-    return [(_newest(imu=imu, metrics=metrics, battery=battery), 0.0)]  # silent: any reading is a sign of life
-
-
-def _grouped(*, imu: Iterable, metrics: Iterable, states: Iterable, wanted: set[str]):
-    imu_by: dict[str, list] = {}
-    metric_by: dict[str, dict[str, list[Sample]]] = {}
-    battery_by: dict[str, list[Sample]] = {}
-    for row in imu:
-        sensor_id = row.sensor_id
+def _grouped(*, imu: Iterable, metrics: Iterable, states: Iterable, wanted: set[str]) -> dict[str, SensorRows]:
+    rows: dict[str, SensorRows] = {}
+    # A batch holds runs of one sensor's rows (one device's request each): group runs, not rows.
+    for sensor_id, run in groupby(imu, key=SENSOR_OF):
         if sensor_id in wanted:
-            imu_by.setdefault(sensor_id, []).append(row)
-            if row.battery_level is not None:
-                battery_by.setdefault(sensor_id, []).append((row.timestamp, row.battery_level))
+            if sensor_id not in rows:
+                rows[sensor_id] = SensorRows()
+            rows[sensor_id].imu.extend(run)
     for row in metrics:
         sensor_id = row.sensor_id
         if sensor_id in wanted:
-            sample = (row.timestamp, row.value)
-            metric_by.setdefault(sensor_id, {}).setdefault(row.name, []).append(sample)
-            if row.name in BATTERY_METRICS:
-                battery_by.setdefault(sensor_id, []).append(sample)
-    for state in states:  # a metric reading's battery_level rides on its sensor's state
-        if state.sensor_id in wanted and state.battery_level is not None:
-            battery_by.setdefault(state.sensor_id, []).append((state.last_seen, state.battery_level))
-    return imu_by, metric_by, battery_by
+            if sensor_id not in rows:
+                rows[sensor_id] = SensorRows()
+            rows[sensor_id].metrics.setdefault(row.name, []).append((row.timestamp, row.value))
+    for state in states:
+        if state.sensor_id in rows and state.battery_level is not None:
+            rows[state.sensor_id].state_battery.append((state.last_seen, state.battery_level))
+    return rows
 
 
 def _quiet(state: AlarmCondition | None) -> bool:
@@ -142,38 +169,31 @@ def readings_evaluate(*, imu: list = (), metrics: list = (), sensors: list = ())
     rules_by_sensor = rule_index.rules_for(sensor_ids)
     if not rules_by_sensor:
         return 0
-    imu_by, metric_by, battery_by = _grouped(imu=imu, metrics=metrics, states=sensors,
-                                                     wanted=set(rules_by_sensor))
-    states = _states_of(list(rules_by_sensor))
+    rows_by_sensor = _grouped(imu=imu, metrics=metrics, states=sensors, wanted=set(rules_by_sensor))
+    states = _states_of(list(rows_by_sensor))
     walks = []
-    for sensor_id, rules in rules_by_sensor.items():
-        for rule in rules:
+    for sensor_id, rows in rows_by_sensor.items():
+        for rule in rules_by_sensor[sensor_id]:
             state = states.get((rule.id, sensor_id))
-            if _quiet(state):
-                if rule.source == "silent":
-                    continue
-                if rule.source == "imu":
-                    values = _imu_values(rule, imu_by.get(sensor_id, []))
-                else:
-                    series = metric_by.get(sensor_id, {}).get(rule.field, []) if rule.source == "metric" \
-                        else battery_by.get(sensor_id, [])
-                    values = [sample[1] for sample in series]
-                if not rule.any_triggered(values):
-                    continue
-            walks.append((rule, sensor_id, state or AlarmCondition(rule_id=rule.id, sensor_id=sensor_id)))
+            if _quiet(state) and (rule.source == "silent" or not rule.any_triggered(rows.values(rule))):
+                continue
+            walks.append((rule, rows, state or AlarmCondition(rule_id=rule.id, sensor_id=sensor_id)))
     if not walks:  # the common case: nothing pending, nothing open, nothing met
         return 0
     with transaction.atomic():
         changed: list[AlarmCondition] = []
-        for rule, sensor_id, state in walks:
-            samples = _samples_of(rule, imu=imu_by.get(sensor_id, []), metrics=metric_by.get(sensor_id, {}),
-                                  battery=battery_by.get(sensor_id, []))
-            if _walk(rule, state, samples, sensor_id):
+        for rule, rows, state in walks:
+            if _walk(rule, state, rows.samples(rule), state.sensor_id):
                 changed.append(state)
         if changed:
             AlarmCondition.objects.bulk_create(changed, update_conflicts=True, unique_fields=["sensor", "rule"],
                                                update_fields=STATE_FIELDS)
     return len(changed)
+
+
+def batch_evaluate(*, batch) -> int:
+    """readings_evaluate on a telemetry.coldpath.ColdBatch (what the "written" hook carries)."""
+    return readings_evaluate(imu=batch.imu, metrics=batch.metrics, sensors=batch.sensors)
 
 
 # --- Silence -------------------------------------------------------------------------------

@@ -86,6 +86,7 @@ CELERY_TASK_ROUTES = {
     "workers.tasks.ble.collect_job_run": {"queue": "ble"},
     # Alarm emails and webhooks, so a slow receiver never holds up anything else: `-Q alerts`.
     "workers.tasks.alerts.notification_deliver": {"queue": "alerts"},
+    "workers.tasks.alerts.batch_evaluate": {"queue": "alerts"},
 }
 
 # --- Celery: the beat schedule -------------------------------------------------------

@@ -63,6 +63,6 @@
 
   window.sensoriumSocket("/ws/fleet/", {
     onFrame: (frame) => { if (frame.type === "alarm") apply(frame); },
-    onState: () => {},
+    onState: (name) => { banner.dataset.live = name; },  // "open" once frames can arrive
   });
 })();

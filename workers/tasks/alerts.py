@@ -4,9 +4,12 @@ never holds up readings; and the beat task raising silence alarms."""
 import time
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
+from alerts.evaluation import batch_evaluate as alarms_batch_evaluate
 from alerts.evaluation import silence_check
 from alerts.notifications import delivery_attempt
+from telemetry.coldpath import batch_decode
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
@@ -26,3 +29,10 @@ def notification_deliver(self, delivery_id: int) -> str:
 @shared_task
 def alarms_silence_check() -> int:
     return silence_check()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(OperationalError, InterfaceError),
+             retry_backoff=True, retry_backoff_max=60, retry_jitter=True, max_retries=None)
+def batch_evaluate(message: str) -> int:
+    """A written batch whose evaluation failed where it was written (the database away)."""
+    return alarms_batch_evaluate(batch=batch_decode(message))
