@@ -18,15 +18,14 @@ import time
 from typing import Any
 
 import httpx
-from asgiref.sync import async_to_sync
 from celery import current_app
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connections, transaction
 from django.utils import timezone
 
 from alerts.models import OPEN_STATES, Alarm, AlarmEvent, ChannelKind, DeliveryStatus, NotificationDelivery
+from core.group_send import group_send_soon
 from sensors.realtime import FLEET_STAFF_GROUP, fleet_group
 
 logger = logging.getLogger(__name__)
@@ -78,18 +77,16 @@ def _after_commit(*, alarm_id: int, kind: str, delivery_ids: list[int]) -> None:
 
 
 def alarm_live_publish(*, alarm_id: int, kind: str) -> None:
+    """`{"type": "alarm", "event", "alarm", "open_alarms"}` to the owner's fleet sockets and
+    staff's (each with its own count of open alarms); sent without waiting for it."""
     alarm = Alarm.objects.select_related("rule", "acknowledged_by", "cleared_by").get(pk=alarm_id)
     body = alarm_body(alarm)
     owner_open = Alarm.objects.filter(owner_id=alarm.owner_id, state__in=OPEN_STATES).count()
     all_open = Alarm.objects.filter(state__in=OPEN_STATES).count()
-    layer = get_channel_layer()
-
-    async def publish():
-        for group, open_count in ((fleet_group(user_id=alarm.owner_id), owner_open), (FLEET_STAFF_GROUP, all_open)):
-            await layer.group_send(group, {"type": "fleet.status", "event": {
-                "type": "alarm", "event": kind, "alarm": body, "open_alarms": open_count}})
-
-    async_to_sync(publish)()
+    group_send_soon([(group, {"type": "fleet.status", "event": {"type": "alarm", "event": kind, "alarm": body,
+                                                                "open_alarms": open_count}})
+                     for group, open_count in ((fleet_group(user_id=alarm.owner_id), owner_open),
+                                               (FLEET_STAFF_GROUP, all_open))])
 
 
 def deliveries_enqueue(*, delivery_id: int) -> None:

@@ -171,6 +171,17 @@ def start(command: list[str], name: str, **env: str) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
 
 
+def processes_stop(processes: list[subprocess.Popen]) -> None:
+    """SIGTERM all, then wait for each (killing one that takes over 20 s)."""
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 def wait_http(url: str, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -236,7 +247,8 @@ class Connection:
 
 
 async def sensor_loop(port: int, sensor_id: str, token: str, batch: int, until: float, first_k: int,
-                      latencies: list[float], totals: dict[str, int]) -> None:
+                      latencies: list[float], totals: dict[str, int], interval: float = 0.0) -> None:
+    """POST batches as fast as answered, or (interval > 0) one every `interval` seconds at most."""
     bodies = Bodies(sensor_id, batch)
     connection = Connection(port, {"Authorization": f"Device {token}", "Content-Type": "application/json"})
     k = first_k
@@ -244,6 +256,9 @@ async def sensor_loop(port: int, sensor_id: str, token: str, batch: int, until: 
         while True:  # at least one request, then until the deadline
             body = bodies.body(k)
             k += 1
+            if interval and k > first_k + 1:
+                await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+            next_at = time.monotonic() + interval
             began = time.perf_counter()
             status, answer = await connection.post("/api/v1/data/ingest", body)
             latencies.append(time.perf_counter() - began)
@@ -265,9 +280,9 @@ def first_k(batch: int, at: datetime) -> int:
     return int(at.timestamp() * 1000) // step
 
 
-async def _all_sensors(pairs, ports, batch, until, k, latencies, totals) -> None:
+async def _all_sensors(pairs, ports, batch, until, k, latencies, totals, interval: float = 0.0) -> None:
     await asyncio.gather(*(
-        sensor_loop(ports[n % len(ports)], sensor_id, token, batch, until, k, latencies, totals)
+        sensor_loop(ports[n % len(ports)], sensor_id, token, batch, until, k, latencies, totals, interval)
         for n, (sensor_id, token) in enumerate(pairs)))
 
 
@@ -341,13 +356,7 @@ def main() -> None:
         time.sleep(2)
         count = stored_count(sensor_ids) - warm["accepted"]
     finally:
-        for process in [*servers, worker]:
-            process.send_signal(signal.SIGTERM)
-        for process in [*servers, worker]:
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        processes_stop([*servers, worker])
 
     print(f"sensors={args.sensors} batch={args.batch} duration={args.duration:.0f}s daphne={args.daphne} "
           f"worker: one, pool {args.worker_pool} x {args.worker_concurrency}")
