@@ -1,4 +1,4 @@
-"""What the per-request checks of the device ingest fast path cost (telemetry/http_ingest.py):
+"""What the per-request checks of the device ingest fast path cost (transports/http.py):
 
 - the device token's credential generation, one Redis GET (sensors/credentials.py), which
   makes a rotated or revoked token stop working at once in every process;
@@ -33,7 +33,7 @@ async def main(n: int) -> None:
     from django.conf import settings
 
     from sensors.credentials import credentials_generation
-    from telemetry.http_ingest import _cors_headers
+    from transports.http import _cors_headers
 
     if not settings.REDIS_URL:
         sys.exit("Set REDIS_URL: without it the generation is an in-process dict lookup.")

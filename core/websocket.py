@@ -1,5 +1,12 @@
 import socket
 from functools import partial
+from typing import Any
+
+import msgspec
+from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.db import close_old_connections
 
 from channels.security.websocket import OriginValidator
 from django.conf import settings
@@ -63,3 +70,57 @@ class SendBufferMiddleware:
         if all(hasattr(transport, name) for name in ("dataBuffer", "offset", "_tempDataLen", "getHandle")):
             scope = {**scope, SEND_BUFFER_KEY: SendBuffer(transport)}
         return await self.application(scope, receive, send)
+
+
+# --- What every JSON socket of the project shares (devices, viewers) -------------------------
+
+_encoder = msgspec.json.Encoder()
+
+
+class CloseCode:
+    UNAUTHORIZED = 4401  # no token, or a wrong one
+    FORBIDDEN = 4403  # a token of another sensor; a viewer who may not see the sensor
+    BAD_REQUEST = 4400  # a viewer's query parameters are invalid
+    IDLE = 4408  # nothing heard within DEVICE_IDLE_TIMEOUT
+    REPLACED = 4409  # a newer connection for the same device took over
+    INTERNAL = 1011  # the cold path failed; the device resends what was not acked
+
+
+def in_thread(function):
+    """Run blocking code (ORM, the ingest hand-over) off the event loop, in parallel with
+    other sockets' work rather than queued behind it in one shared thread.
+
+    The connection is released inside the call: channels' database_sync_to_async closes
+    connections outside the copied context the function ran in, where it may not see the
+    one the function opened, and the pool then runs dry."""
+
+    def run_and_release(*args, **kwargs):
+        close_old_connections()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return sync_to_async(run_and_release, thread_sensitive=False)
+
+
+def header_value(scope: dict, name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return ""
+
+
+class JsonTextConsumer(AsyncWebsocketConsumer):
+    async def dispatch(self, message):
+        """As channels' dispatch, without its close_old_connections() before every message:
+        that hops to the one thread-sensitive thread per frame (thousands a second here, all
+        queued behind whatever else runs there). Every database call of these consumers
+        goes through in_thread, which opens and releases its own connection."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def send_frame(self, frame: dict[str, Any]) -> None:
+        await self.send(text_data=_encoder.encode(frame).decode())

@@ -12,14 +12,14 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from core.websocket import BrowserOriginValidator, SendBufferMiddleware  # noqa: E402
 from project.routing import websocket_urlpatterns  # noqa: E402
-from telemetry.http_ingest import IngestFastPath  # noqa: E402
+from transports.http import IngestFastPath  # noqa: E402
 from users.websocket import JWTQueryAuthMiddleware  # noqa: E402
 
 import gc  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        # Device ingest is answered before Django (telemetry/http_ingest.py); the rest goes through.
+        # Device ingest is answered before Django (transports/http.py); the rest goes through.
         "http": IngestFastPath(django_asgi_app),
         "websocket": SendBufferMiddleware(BrowserOriginValidator(
             AuthMiddlewareStack(JWTQueryAuthMiddleware(URLRouter(websocket_urlpatterns)))

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("users.urls")),
     path("", include("sensors.urls")),
     path("", include("sensors.collect_urls")),
+    path("", include("transports.urls")),
     path("", include("telemetry.urls")),
     path("", include("products.urls")),
     path("", include("alerts.urls")),

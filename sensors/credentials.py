@@ -1,6 +1,6 @@
 """Device credential generations: how every web process learns at once that a token changed.
 
-Processes keep token → sensor in memory for a while (telemetry.http_ingest.DeviceTokenCache).
+Processes keep token → sensor in memory for a while (transports.devices.DeviceTokenCache).
 Whatever changes what a token may do (rotation, deletion, a status or owner change) writes a
 new generation for that token (keyed by its hash) into the shared cache (Redis with REDIS_URL)
 once the change is committed. A process remembers the generation it read *before* looking the

@@ -22,7 +22,7 @@ class SensorStatus(models.TextChoices):
 
 
 class BleProfile(models.TextChoices):
-    """Which decoder reads the device's notifications (sensors/ble/decoders)."""
+    """Which decoder reads the device's notifications (transports/ble/decoders)."""
 
     NONE = "", "None (not a BLE device)"
     THINGY52 = "thingy52", "Nordic Thingy:52"

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "users",
     "sensors",
     "telemetry",
+    "transports",
     "products",
     "alerts",
     "dashboards",

@@ -10,10 +10,10 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 import pytest_asyncio
 
-from sensors.ble.fake import FakeRadio
-from sensors.ble.listener import BleListener, DeviceLease, ListenerSettings
-from sensors.ble.pipeline import Target
-from sensors.ble.recording import Recorder
+from transports.ble.fake import FakeRadio
+from transports.ble.listener import BleListener, DeviceLease, ListenerSettings
+from transports.ble.pipeline import Target
+from transports.ble.recording import Recorder
 
 FAST = ListenerSettings(
     scan_timeout=0.5,

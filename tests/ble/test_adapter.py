@@ -7,8 +7,8 @@ import os
 import pytest
 from bleak.exc import BleakBluetoothNotAvailableError, BleakBluetoothNotAvailableReason, BleakDBusError, BleakError
 
-from sensors.ble.errors import AdapterUnavailable, adapter_unavailable
-from sensors.ble.listener import BleListener
+from transports.ble.errors import AdapterUnavailable, adapter_unavailable
+from transports.ble.listener import BleListener
 
 from .conftest import Collected, make_listener
 

@@ -7,7 +7,7 @@ import time
 import pytest
 from django.core.cache import cache
 
-from sensors.ble import collect, gateway
+from transports.ble import collect, gateway
 from sensors.models import CollectJob
 from telemetry.models import ImuReading, MetricReading
 from tests.servers import celery_worker

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sensors.ble.fake import FakeDevice
-from sensors.ble.listener import DeviceBusy, DeviceNotFound
-from sensors.ble.pipeline import Target
+from transports.ble.fake import FakeDevice
+from transports.ble.listener import DeviceBusy, DeviceNotFound
+from transports.ble.pipeline import Target
 
 from .conftest import listening, make_listener, wait_until
 

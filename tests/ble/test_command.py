@@ -14,9 +14,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from sensors.ble import gateway
-from sensors.ble.pipeline import Target
-from sensors.ble.status import gateway_counters_publish, gateway_counters_recent
+from transports.ble import gateway
+from transports.ble.pipeline import Target
+from transports.ble.status import gateway_counters_publish, gateway_counters_recent
 from sensors.models import Sensor
 from telemetry.models import ImuReading, MetricReading
 from tests.servers import ROOT, server_env

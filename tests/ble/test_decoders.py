@@ -7,9 +7,9 @@ import struct
 
 import pytest
 
-from sensors.ble.decoders import PROFILES, STANDARD_GRAVITY, DecodeError, UnknownProfile, decoder_for
-from sensors.ble.decoders import movesense_imu6, sensorium_diy, sig_energy, thingy52, witmotion_bwt901
-from sensors.ble.decoders.battery import battery_level
+from transports.ble.decoders import PROFILES, STANDARD_GRAVITY, DecodeError, UnknownProfile, decoder_for
+from transports.ble.decoders import movesense_imu6, sensorium_diy, sig_energy, thingy52, witmotion_bwt901
+from transports.ble.decoders.battery import battery_level
 
 G = STANDARD_GRAVITY
 

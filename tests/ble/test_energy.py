@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from sensors.ble import gateway
-from sensors.ble.decoders import sig_energy
-from sensors.ble.energy import EnergyRegisters
-from sensors.ble.pipeline import Counters, SensorStream, Target
+from transports.ble import gateway
+from transports.ble.decoders import sig_energy
+from transports.ble.energy import EnergyRegisters
+from transports.ble.pipeline import Counters, SensorStream, Target
 from telemetry.ingest import ColdPathUnavailable
 from telemetry.models import MetricReading
 from tests.telemetry.readings import metrics_store

@@ -7,10 +7,10 @@ import struct
 
 import pytest
 
-from sensors.ble.decoders import movesense_imu6, sensorium_diy
-from sensors.ble.fake import FakeDevice
-from sensors.ble.listener import backoff_delay
-from sensors.ble.pipeline import Target
+from transports.ble.decoders import movesense_imu6, sensorium_diy
+from transports.ble.fake import FakeDevice
+from transports.ble.listener import backoff_delay
+from transports.ble.pipeline import Target
 
 from .conftest import listening, make_listener, sensor_targets, wait_until
 

@@ -7,10 +7,10 @@ import struct
 
 import pytest
 
-from sensors.ble.decoders import movesense_imu6, sensorium_diy, sig_energy, thingy52
-from sensors.ble.decoders.battery import BATTERY_LEVEL
-from sensors.ble.listener import backoff_delay
-from sensors.ble.pipeline import Counters, SensorStream, Target, iso_timestamp
+from transports.ble.decoders import movesense_imu6, sensorium_diy, sig_energy, thingy52
+from transports.ble.decoders.battery import BATTERY_LEVEL
+from transports.ble.listener import backoff_delay
+from transports.ble.pipeline import Counters, SensorStream, Target, iso_timestamp
 
 T0 = 1_795_341_600.0  # 2026-11-22T10:00:00Z
 

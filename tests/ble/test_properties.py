@@ -5,10 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sensors.ble.decoders import DECODERS, PROFILES, DecodeError, decoder_for
-from sensors.ble.decoders.battery import BATTERY_LEVEL
-from sensors.ble.decoders.witmotion_bwt901 import NOTIFY as WITMOTION_NOTIFY
-from sensors.ble.pipeline import Counters, SensorStream, Target
+from transports.ble.decoders import DECODERS, PROFILES, DecodeError, decoder_for
+from transports.ble.decoders.battery import BATTERY_LEVEL
+from transports.ble.decoders.witmotion_bwt901 import NOTIFY as WITMOTION_NOTIFY
+from transports.ble.pipeline import Counters, SensorStream, Target
 
 packets = st.lists(st.binary(max_size=64), max_size=30)
 profiles = st.sampled_from(PROFILES)

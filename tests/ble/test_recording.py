@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from sensors.ble.fake import FakeDevice
-from sensors.ble.pipeline import Target
-from sensors.ble.recording import Recorder, RecordingError, replay
+from transports.ble.fake import FakeDevice
+from transports.ble.pipeline import Target
+from transports.ble.recording import Recorder, RecordingError, replay
 
 from .conftest import Collected, listening, make_listener, sensor_targets, wait_until
 

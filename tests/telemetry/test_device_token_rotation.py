@@ -12,7 +12,7 @@ from asgiref.sync import sync_to_async
 from sensors import selectors
 from sensors.services import sensor_delete, sensor_status_set, sensor_token_rotate
 from sensors.models import Sensor
-from telemetry.http_ingest import DeviceTokenCache, device_tokens
+from transports.devices import DeviceTokenCache, device_tokens
 from telemetry.consumers import CloseCode
 from tests.live.helpers import closed_with, device_ready
 from tests.servers import daphne_server
@@ -81,7 +81,7 @@ async def test_an_open_device_socket_is_closed_when_its_token_stops_holding(make
 
 async def test_an_unchanged_token_is_not_looked_up_again(make_sensor, user):
     sensor, token = await sync_to_async(make_sensor)(owner=user)
-    with mock.patch("telemetry.http_ingest.sensor_get_by_token", wraps=selectors.sensor_get_by_token) as lookup:
+    with mock.patch("transports.devices.sensor_get_by_token", wraps=selectors.sensor_get_by_token) as lookup:
         for _ in range(3):
             assert (await post(token, sensor.pk)).status == 202
     assert lookup.call_count == 1

@@ -1,4 +1,4 @@
-"""The ASGI fast path in front of Django for device ingest (telemetry/http_ingest.py),
+"""The ASGI fast path in front of Django for device ingest (transports/http.py),
 driven through the real ASGI application."""
 
 import asyncio
@@ -10,7 +10,7 @@ import pytest
 from kombu.exceptions import OperationalError as BrokerError
 
 from project.asgi import application
-from telemetry.http_ingest import device_tokens
+from transports.devices import device_tokens
 from telemetry.models import ImuReading
 from tests.telemetry.helpers import imu_batch, imu_reading
 

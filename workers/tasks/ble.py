@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from sensors.ble.collect import collect_job_execute
+from transports.ble.collect import collect_job_execute
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

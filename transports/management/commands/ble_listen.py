@@ -10,13 +10,13 @@ import socket
 from asgiref.sync import sync_to_async
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sensors.ble import gateway
-from sensors.ble.decoders import PROFILES
-from sensors.ble.errors import AdapterUnavailable
-from sensors.ble.fake import FakeDevice, FakeRadio
-from sensors.ble.listener import BleListener
-from sensors.ble.recording import Recorder, RecordingError, replay
-from sensors.ble.status import gateway_counters_publish
+from transports.ble import gateway
+from transports.ble.decoders import PROFILES
+from transports.ble.errors import AdapterUnavailable
+from transports.ble.fake import FakeDevice, FakeRadio
+from transports.ble.listener import BleListener
+from transports.ble.recording import Recorder, RecordingError, replay
+from transports.ble.status import gateway_counters_publish
 from sensors.services import ble_simulated_sensors_ensure
 from users.models import User
 

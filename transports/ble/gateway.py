@@ -1,6 +1,6 @@
 """The thin Django layer of the BLE gateway: the sensor registry, the ingest call, the settings.
 
-Everything else in sensors/ble is framework-free; `ble_listen` wires these adapters in.
+Everything else in transports/ble is framework-free; `ble_listen` wires these adapters in.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The Sensorium DIY motion format (documented for makers in sensors/ble/FORMAT.md).
+"""The Sensorium DIY motion format (documented for makers in transports/ble/FORMAT.md).
 
 Each record is 30 bytes, little-endian: uint16 sequence, uint32 device time in µs,
 float32 acceleration x/y/z in m/s², float32 angular velocity x/y/z in °/s.

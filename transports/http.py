@@ -1,11 +1,13 @@
-"""The HTTP fast path for device ingest, in front of Django in the ASGI stack.
+"""The HTTP transport: `POST /api/v1/data/ingest` (and the first system's `/store-data/`).
+
+The fast path for devices sits in front of Django in the ASGI stack.
 
 `POST /api/v1/data/ingest` and `/api/v1/store-data/` with `Authorization: Device <token>`
 are answered here on the event loop: no middleware thread hops, no DRF parsing, one
 msgspec decode, the device token looked up once per TTL (and at once after a rotation),
 the broker publish off the loop.
 Everything else (people with a JWT or session, other paths) goes on to Django, where
-`telemetry.api.IngestApi` serves the same contract. Bodies whose Content-Length is over
+`IngestApi` below serves the same contract. Bodies whose Content-Length is over
 the limit are refused before a byte of them is read.
 """
 
@@ -15,20 +17,21 @@ from types import SimpleNamespace
 from typing import Any
 
 import msgspec
-from asgiref.sync import sync_to_async
 from corsheaders.middleware import CorsMiddleware
 from django.conf import settings
 from django.http import HttpResponse
 from django.http.request import split_domain_port, validate_host
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from core.errors import error_body
 from core.metrics import HTTP_LATENCY, HTTP_REQUESTS
-from sensors.authentication import DEVICE_KEYWORD, device_token_from_header
-from sensors.credentials import UNKNOWN, credentials_generation
-from sensors.models import Sensor
-from sensors.selectors import sensor_get_by_token
-from sensors.tokens import device_token_hash
+from sensors.authentication import DEVICE_KEYWORD, DeviceTokenAuthentication, DevicePrincipal, device_token_from_header
 from telemetry import ingest
+from telemetry.serializers import IngestResultSerializer, ReadingBatchSerializer
+from transports import devices
 
 logger = logging.getLogger(__name__)
 
@@ -36,52 +39,8 @@ INGEST_ROUTES = {"/api/v1/data/ingest": "http", "/api/v1/store-data/": "http-sto
 _encoder = msgspec.json.Encoder()
 
 
-def ingest_response(result: ingest.IngestResult) -> tuple[int, dict[str, Any]]:
-    """202 with the rejection report, or 422 in the error shape when nothing was valid."""
-    if result.accepted == 0 and result.rejected:
-        body = error_body("No reading was valid.", {"readings": ["Every reading was rejected."]})
-        body.update(result.as_dict())
-        return 422, body
-    return 202, result.as_dict()
-
-
 def body_too_large(limit: int) -> dict[str, Any]:
     return error_body(f"Request body too large: at most {limit} bytes.", {"body": [f"At most {limit} bytes."]})
-
-
-class DeviceTokenCache:
-    """token → Sensor for a few seconds, so a device posting many batches costs one
-    database lookup per TTL. A rotated or revoked token, a deactivated or deleted sensor
-    take effect at once in every process: each hit is checked against the token's
-    credential generation in the shared cache (sensors/credentials.py); the TTL only bounds
-    what a change made behind the services' back (a raw SQL update) can leave stale."""
-
-    MAX_ENTRIES = 10_000
-
-    def __init__(self):
-        self._entries: dict[str, tuple[float, Sensor, Any]] = {}
-
-    async def sensor_for(self, token: str) -> Sensor | None:
-        now = time.monotonic()
-        token_hash = device_token_hash(token)
-        generation = await credentials_generation(token_hash=token_hash)
-        hit = self._entries.get(token)
-        if hit and hit[0] > now and hit[2] == generation and generation is not UNKNOWN:
-            return hit[1]
-        sensor = await sync_to_async(sensor_get_by_token)(token=token)
-        if sensor is not None:
-            if len(self._entries) >= self.MAX_ENTRIES:
-                self._entries.clear()
-            self._entries[token] = (now + settings.TELEMETRY_DEVICE_TOKEN_CACHE_S, sensor, generation)
-        else:
-            self._entries.pop(token, None)
-        return sensor
-
-    def clear(self) -> None:
-        self._entries.clear()
-
-
-device_tokens = DeviceTokenCache()
 
 
 _cors = CorsMiddleware(get_response=lambda request: None)  # only its header logic is used
@@ -164,21 +123,74 @@ class IngestFastPath:
         raw = await _body_read(receive, limit)
         if raw is None:
             return 413, body_too_large(limit), []
-        sensor = await device_tokens.sensor_for(token)
+        sensor = await devices.device_tokens.sensor_for(token)
         if sensor is None:
             return 401, error_body("Invalid device token."), [(b"www-authenticate", DEVICE_KEYWORD.encode())]
         try:
             result = await ingest.accept_async(payload=ingest.payload_decode(raw), source=source, device=sensor)
-        except ingest.MalformedJson as exc:
-            return 400, error_body(str(exc)), []
-        except ingest.PayloadInvalid as exc:
-            return 400, error_body(f"readings: {exc}", {"readings": [str(exc)]}), []
-        except ingest.BatchTooLarge as exc:
-            return 413, error_body(str(exc)), []
-        except ingest.ColdPathUnavailable as exc:
-            return 503, error_body(str(exc)), [(b"retry-after", b"5")]
+        except devices.INGEST_ERRORS as exc:
+            outcome = devices.ingest_outcome(error=exc)
         except Exception:
             logger.exception("Ingest fast path failed")
             return 500, error_body("Internal server error."), []
-        status, body = ingest_response(result)
-        return status, body, []
+        else:
+            outcome = devices.ingest_outcome(result=result)
+        return outcome.status, outcome.body, _RETRY_AFTER if outcome.retry else []
+
+
+_RETRY_AFTER = [(b"retry-after", str(devices.RETRY_AFTER_S).encode())]
+
+
+# --- The same contract through Django (people with a JWT or session; devices whose
+# request the fast path passed on) ----------------------------------------------------------
+
+READING_EXAMPLE = {
+    "sensor_id": "imu-001",
+    "timestamp": "2026-11-22T10:00:00.123Z",
+    "acceleration": {"x": 0.01, "y": -0.02, "z": 9.81},
+    "gyroscope": {"x": 0.1, "y": 0.0, "z": -0.3},
+    "battery_level": 87,
+    "signal_strength": -61,
+}
+
+
+class IngestApi(APIView):
+    """Accept one reading, an array, or {"readings": [...]} (at most 10,000 or 4 MB).
+
+    Devices authenticate with `Authorization: Device <token>` and may only send their
+    own sensor's readings; people with a JWT or session may send their own sensors'.
+    Answers 202 once the batch is durably handed to storage, listing each rejected
+    reading by index; 422 when none is valid.
+    """
+
+    authentication_classes = [DeviceTokenAuthentication, *APIView.authentication_classes]
+    source = "http"
+
+    @extend_schema(
+        request=ReadingBatchSerializer,
+        responses={202: IngestResultSerializer, 413: OpenApiResponse(description="Too many readings or too large"),
+                   422: IngestResultSerializer,
+                   503: OpenApiResponse(description="Broker or database down: nothing was accepted, retry")},
+        examples=[OpenApiExample("One reading", value=READING_EXAMPLE),
+                  OpenApiExample("A batch", value={"readings": [READING_EXAMPLE]})],
+    )
+    def post(self, request):
+        if request.content_type and not request.content_type.startswith("application/json"):
+            raise exceptions.UnsupportedMediaType(request.content_type)
+        caller = request.user
+        device = caller.sensor if isinstance(caller, DevicePrincipal) else None
+        try:
+            result = ingest.accept(payload=ingest.payload_decode(request.body), source=self.source, device=device,
+                                   user=None if device else caller)
+        except devices.INGEST_ERRORS as exc:
+            outcome = devices.ingest_outcome(error=exc)
+        else:
+            outcome = devices.ingest_outcome(result=result)
+        return Response(outcome.body, status=outcome.status,
+                        headers={"Retry-After": str(devices.RETRY_AFTER_S)} if outcome.retry else None)
+
+
+class StoreDataApi(IngestApi):
+    """The first system's name for ingest: same contract as POST /api/v1/data/ingest."""
+
+    source = "http-store-data"

@@ -16,6 +16,8 @@ from django.core.cache import cache
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from core.metrics import REGISTRY
+
 logger = logging.getLogger(__name__)
 
 GATEWAYS_KEY = "ble:gateways"
@@ -91,3 +93,8 @@ class BleGatewayCollector(Collector):
             for sensor_id, gaps in counters.get("gaps_by_sensor", {}).items():
                 family.add_metric([gateway, sensor_id], gaps)
         yield family
+
+
+def gateway_collector_register() -> None:
+    """Expose the gateways' counters on /metrics (once per process)."""
+    REGISTRY.register(BleGatewayCollector())

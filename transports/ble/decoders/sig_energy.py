@@ -9,7 +9,7 @@ resolutions from the GATT Specification Supplement (GSS, org.bluetooth.character
   Energy 32         0x2BA8  uint32, 1 Wh      (M=1, d=0, b=0);  0xFFFFFFFE not valid, 0xFFFFFFFF not known
 Metrics are stored as voltage (V), current (A), power (W) and energy_total_kwh (kWh): Energy and
 Energy 32 are the meter's cumulative register; the gateway derives energy_kwh (the energy used
-since the previous reading) from it, see sensors/ble/energy.py.
+since the previous reading) from it, see transports/ble/energy.py.
 """
 
 from __future__ import annotations
