@@ -13,7 +13,6 @@ import asyncio
 import itertools
 import math
 import random
-import struct
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -26,51 +25,19 @@ from bleak.backends.scanner import AdvertisementData, AdvertisementDataCallback,
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakDeviceNotFoundError, BleakError
 
-from .decoders import PROFILES, STANDARD_GRAVITY
-from .decoders import movesense_imu6, sensorium_diy, sig_energy, thingy52, witmotion_bwt901
-from .decoders.base import uuid16, uuid128
+from .decoders import FAKE_ENCODERS, PROFILES, STANDARD_GRAVITY
 from .decoders.battery import BATTERY_LEVEL, BATTERY_SERVICE
 from .pipeline import Target
-
-ENVIRONMENTAL_SENSING = uuid16(0x181A)
-WITMOTION_WRITE = uuid128("0000ffe9-0000-1000-8000-00805f9a34fb")
-
-# (service, [(characteristic, properties)]) per profile, as the real devices lay them out.
-_GATT: dict[str, list[tuple[str, list[tuple[str, list[str]]]]]] = {
-    "thingy52": [(thingy52.MOTION_SERVICE, [(thingy52.RAW_DATA, ["notify"])])],
-    "witmotion_bwt901": [
-        (witmotion_bwt901.SERVICE, [(witmotion_bwt901.NOTIFY, ["notify"]), (WITMOTION_WRITE, ["write-without-response", "write"])])
-    ],
-    "movesense_imu6": [
-        (movesense_imu6.SERVICE, [(movesense_imu6.COMMAND, ["write"]), (movesense_imu6.NOTIFY, ["notify"])])
-    ],
-    "sensorium_diy": [(sensorium_diy.SERVICE, [(sensorium_diy.MOTION, ["notify"])])],
-    "sig_energy": [
-        (
-            ENVIRONMENTAL_SENSING,
-            [
-                (sig_energy.VOLTAGE, ["read", "notify"]),
-                (sig_energy.ELECTRIC_CURRENT, ["read", "notify"]),
-                (sig_energy.POWER, ["read", "notify"]),
-                (sig_energy.ENERGY, ["read"]),  # read-only: exercises polling
-            ],
-        )
-    ],
-}
-
-def _int16(value: float) -> int:
-    return max(-32768, min(32767, round(value)))
-
 
 class _Motion:
     """A sensor held in a hand: gravity on z, a slow sway, a little noise."""
 
     def __init__(self, rng: random.Random) -> None:
-        self._rng = rng
+        self.rng = rng
         self._phase = rng.uniform(0, 2 * math.pi)
 
     def at(self, seconds: float) -> tuple[tuple[float, float, float], tuple[float, float, float], tuple[float, float, float]]:
-        rng, p = self._rng, self._phase
+        rng, p = self.rng, self._phase
         sway = 2 * math.pi * 0.5 * seconds + p
         acceleration = (
             0.4 * math.sin(sway) + rng.gauss(0, 0.02),
@@ -119,21 +86,21 @@ class FakeDevice:
         self.samples_per_packet = samples_per_packet
         self.records_per_notification = records_per_notification
         self.split_frames = split_frames
-        self.rate_hz = rate_hz or (movesense_imu6.RATE_HZ / samples_per_packet if profile == "movesense_imu6" else 20.0)
         self.advertising = True
         self.silent = False
         self.connects = 0
         self.writes: list[tuple[str, bytes]] = []
-        self._rng = random.Random(seed)
-        self._motion = _Motion(self._rng)
+        self.rng = random.Random(seed)
+        self._motion = _Motion(self.rng)
         self._client: FakeClientBackend | None = None
         self._subscriptions: dict[str, NotifyCallback] = {}
         self._emitter: asyncio.Task[None] | None = None
-        self._streaming = profile != "movesense_imu6"  # Movesense waits for its subscribe command
-        self._device_us = self._rng.randrange(0, 2**32)
-        self._sequence = self._rng.randrange(0, 2**16)
-        self._energy_wh = self._rng.uniform(1000, 5000)
-        self._pending_bytes = b""
+        self._device_us = self.rng.randrange(0, 2**32)
+        self.sequence_start = self.rng.randrange(0, 2**16)
+        self.energy_start_wh = self.rng.uniform(1000, 5000)
+        self._encoder = FAKE_ENCODERS[profile](self)
+        self.rate_hz = rate_hz or self._encoder.rate_hz()
+        self.streaming = self._encoder.streams_on_connect
 
     # ------------------------------------------------------------ controls for tests and demos
 
@@ -171,7 +138,7 @@ class FakeDevice:
     def _services(self) -> BleakGATTServiceCollection:
         collection = BleakGATTServiceCollection()
         handles = itertools.count(1)
-        layout = [*_GATT[self.profile], (BATTERY_SERVICE, [(BATTERY_LEVEL, ["read", "notify"])])]
+        layout = [*self._encoder.gatt, (BATTERY_SERVICE, [(BATTERY_LEVEL, ["read", "notify"])])]
         for service_uuid, characteristics in layout:
             service = BleakGATTService(None, next(handles), service_uuid)
             collection.add_service(service)
@@ -190,12 +157,12 @@ class FakeDevice:
             raise BleakError(f"fake radio: {self.address} is already connected")
         self._client = client
         self.connects += 1
-        self._streaming = self.profile != "movesense_imu6"
+        self.streaming = self._encoder.streams_on_connect
 
     def _drop(self) -> None:
         self._client = None
         self._subscriptions.clear()
-        self._pending_bytes = b""
+        self._encoder.reset()
         if self._emitter is not None:
             self._emitter.cancel()
             self._emitter = None
@@ -203,19 +170,15 @@ class FakeDevice:
     def _read(self, uuid: str) -> bytes:
         if uuid == BATTERY_LEVEL:
             return bytes([self.battery])
-        for characteristic, payload in self._energy_values():
-            if characteristic == uuid:
-                return payload
+        payload = self._encoder.read(uuid)
+        if payload is not None:
+            return payload
         raise BleakError(f"fake radio: characteristic {uuid} is not readable")
 
     def _write(self, uuid: str, data: bytes) -> None:
         self.writes.append((uuid, data))
-        if self.profile == "movesense_imu6" and uuid == movesense_imu6.COMMAND and len(data) >= 2:
-            if data[0] == movesense_imu6.CMD_SUBSCRIBE and data[2:] == movesense_imu6.RESOURCE.encode():
-                self._streaming = True
-                self._notify(movesense_imu6.NOTIFY, bytes([movesense_imu6.RESPONSE_COMMAND_RESULT, data[1], 200, 0]))
-            elif data[0] == movesense_imu6.CMD_UNSUBSCRIBE:
-                self._streaming = False
+        for characteristic, reply in self._encoder.write(uuid, data):
+            self._notify(characteristic, reply)
 
     def _subscribe(self, uuid: str, callback: NotifyCallback) -> None:
         self._subscriptions[uuid] = callback
@@ -239,81 +202,27 @@ class FakeDevice:
             callback(bytearray(data))
 
     def _emit_once(self) -> None:
-        if not self._streaming:
+        if not self.streaming:
             return
-        for uuid, payload in self._payloads():
+        for uuid, payload in self._encoder.payloads():
             self._notify(uuid, payload)
 
-    def _advance(self, samples: int, rate_hz: float) -> list[tuple[int, Any]]:
+    def advance(self, samples: int, rate_hz: float) -> list[tuple[int, Any]]:
         moments = []
         for _ in range(samples):
             self._device_us = (self._device_us + round(1_000_000 / rate_hz)) % 2**32
             moments.append((self._device_us, self._motion.at(self._device_us / 1e6)))
         return moments
 
-    def _payloads(self) -> list[tuple[str, bytes]]:
-        profile = self.profile
-        if profile == "thingy52":
-            ((_, (acc, gyro, _angles)),) = self._advance(1, self.rate_hz)
-            compass = (22.0 + self._rng.gauss(0, 0.5), -4.0 + self._rng.gauss(0, 0.5), 41.0 + self._rng.gauss(0, 0.5))
-            values = [a / STANDARD_GRAVITY * 1024 for a in acc] + [g * 32 for g in gyro] + [m * 16 for m in compass]
-            return [(thingy52.RAW_DATA, struct.pack("<9h", *map(_int16, values)))]
-        if profile == "witmotion_bwt901":
-            ((_, (acc, gyro, angles)),) = self._advance(1, self.rate_hz)
-            values = [a / STANDARD_GRAVITY / 16 * 32768 for a in acc] + [g / 2000 * 32768 for g in gyro] + [x / 180 * 32768 for x in angles]
-            frame = bytes([0x55, 0x61]) + struct.pack("<9h", *map(_int16, values))
-            if not self.split_frames:
-                return [(witmotion_bwt901.NOTIFY, frame)]
-            # Cut the byte stream into 13-byte notifications so frames straddle packets.
-            self._pending_bytes += frame
-            chunks = []
-            while len(self._pending_bytes) >= 13:
-                chunks.append((witmotion_bwt901.NOTIFY, self._pending_bytes[:13]))
-                self._pending_bytes = self._pending_bytes[13:]
-            return chunks
-        if profile == "movesense_imu6":
-            moments = self._advance(self.samples_per_packet, movesense_imu6.RATE_HZ)
-            first_ms = (moments[0][0] // 1000) % 2**32
-            payload = struct.pack("<I", first_ms)
-            payload += b"".join(struct.pack("<3f", *m[1][0]) for m in moments)
-            payload += b"".join(struct.pack("<3f", *m[1][1]) for m in moments)
-            packet = bytes([movesense_imu6.RESPONSE_DATA, movesense_imu6.REFERENCE]) + payload
-            if len(packet) <= 155:
-                return [(movesense_imu6.NOTIFY, packet)]
-            tail = bytes([movesense_imu6.RESPONSE_DATA_PART2, movesense_imu6.REFERENCE]) + packet[155:]
-            return [(movesense_imu6.NOTIFY, packet[:155]), (movesense_imu6.NOTIFY, tail)]
-        if profile == "sensorium_diy":
-            records = []
-            rate = self.rate_hz * self.records_per_notification
-            for device_us, (acc, gyro, _angles) in self._advance(self.records_per_notification, rate):
-                self._sequence = (self._sequence + 1) % 2**16
-                records.append(struct.pack("<HI6f", self._sequence, device_us, *acc, *gyro))
-            return [(sensorium_diy.MOTION, b"".join(records))]
-        return [(uuid, payload) for uuid, payload in self._energy_values() if uuid != sig_energy.ENERGY]
-
-    def _energy_values(self) -> list[tuple[str, bytes]]:
-        if self.profile != "sig_energy":
-            return []
-        volts = 230 + self._rng.gauss(0, 1.5)
-        amps = max(0.0, 1.2 + self._rng.gauss(0, 0.2))
-        watts = volts * amps
-        self._energy_wh += watts / self.rate_hz / 3600
-        return [
-            (sig_energy.VOLTAGE, round(volts * 64).to_bytes(2, "little")),
-            (sig_energy.ELECTRIC_CURRENT, round(amps * 100).to_bytes(2, "little")),
-            (sig_energy.POWER, round(watts * 10).to_bytes(3, "little")),
-            (sig_energy.ENERGY, round(self._energy_wh / 1000).to_bytes(3, "little")),
-        ]
-
     def advertisement(self) -> AdvertisementData:
-        services = [service for service, _ in _GATT[self.profile]]
+        services = [service for service, _ in self._encoder.gatt]
         return AdvertisementData(
             local_name=self.name,
             manufacturer_data={},
             service_data={},
             service_uuids=services,
             tx_power=None,
-            rssi=self.rssi + round(self._rng.gauss(0, 2)),
+            rssi=self.rssi + round(self.rng.gauss(0, 2)),
             platform_data=(),
         )
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .base import STANDARD_GRAVITY, DecodeError, Decoder, Sample
-from .movesense_imu6 import MovesenseImu6Decoder
-from .sensorium_diy import SensoriumDiyDecoder
-from .sig_energy import SigEnergyDecoder
-from .thingy52 import Thingy52Decoder
-from .witmotion_bwt901 import WitMotionDecoder
+from .base import STANDARD_GRAVITY, DecodeError, Decoder, FakeEncoder, Sample
+from .movesense_imu6 import FakeMovesense, MovesenseImu6Decoder
+from .sensorium_diy import FakeSensoriumDiy, SensoriumDiyDecoder
+from .sig_energy import FakeSigEnergy, SigEnergyDecoder
+from .thingy52 import FakeThingy52, Thingy52Decoder
+from .witmotion_bwt901 import FakeWitMotion, WitMotionDecoder
 
 DECODERS: dict[str, type[Decoder]] = {
     decoder.profile: decoder
@@ -20,6 +20,14 @@ DECODERS: dict[str, type[Decoder]] = {
     )
 }
 PROFILES: tuple[str, ...] = tuple(DECODERS)
+# The simulated device's side of each profile (the fake radio), beside its decoder.
+FAKE_ENCODERS: dict[str, type[FakeEncoder]] = {
+    "thingy52": FakeThingy52,
+    "witmotion_bwt901": FakeWitMotion,
+    "movesense_imu6": FakeMovesense,
+    "sensorium_diy": FakeSensoriumDiy,
+    "sig_energy": FakeSigEnergy,
+}
 
 
 class UnknownProfile(KeyError):
@@ -41,6 +49,7 @@ def decoder_for(profile: str) -> Decoder:
 
 __all__ = [
     "DECODERS",
+    "FAKE_ENCODERS",
     "PROFILES",
     "STANDARD_GRAVITY",
     "DecodeError",

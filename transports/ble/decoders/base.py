@@ -99,3 +99,35 @@ def finite_vector(values: tuple[float, ...], *, what: str) -> Vector:
 def g_to_ms2(values: tuple[float, ...]) -> Vector:
     x, y, z = values
     return (x * STANDARD_GRAVITY, y * STANDARD_GRAVITY, z * STANDARD_GRAVITY)
+
+
+def int16(value: float) -> int:
+    return max(-32768, min(32767, round(value)))
+
+
+class FakeEncoder:
+    """What a simulated device of one profile sends: the bytes its real hardware would, from
+    the device's simulated motion (`device.advance(samples, rate_hz)`) and random source
+    (`device.rng`). Each profile's encoder sits beside its decoder."""
+
+    gatt: list[tuple[str, list[tuple[str, list[str]]]]] = []  # (service, [(characteristic, properties)])
+    streams_on_connect = True
+
+    def __init__(self, device) -> None:
+        self.device = device
+
+    def rate_hz(self) -> float:
+        return 20.0
+
+    def payloads(self) -> list[tuple[str, bytes]]:
+        raise NotImplementedError
+
+    def read(self, uuid: str) -> bytes | None:
+        return None
+
+    def write(self, uuid: str, data: bytes) -> list[tuple[str, bytes]]:
+        """Notifications the device answers a write with (and it may start or stop streaming)."""
+        return []
+
+    def reset(self) -> None:
+        """The link dropped: forget what was half sent."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import DecodeError, Decoder, Sample, WrapCounter, finite_vector, uuid128
+from .base import DecodeError, Decoder, FakeEncoder, Sample, WrapCounter, finite_vector, uuid128
 
 SERVICE = uuid128("34802252-7185-4d5d-b431-630e7050e8f0")
 COMMAND = uuid128("34800001-7185-4d5d-b431-630e7050e8f0")
@@ -102,3 +102,35 @@ class MovesenseImu6Decoder(Decoder):
 def _is_whole(packet_length: int) -> bool:
     body = packet_length - _HEADER - _TIMESTAMP.size
     return body > 0 and body % _SAMPLE_BYTES == 0
+
+
+# --- The simulated device's side (the fake radio, transports/ble/fake.py) ---------------
+
+class FakeMovesense(FakeEncoder):
+    gatt = [(SERVICE, [(COMMAND, ["write"]), (NOTIFY, ["notify"])])]
+    streams_on_connect = False  # it waits for its subscribe command
+
+    def rate_hz(self) -> float:
+        return RATE_HZ / self.device.samples_per_packet
+
+    def payloads(self) -> list[tuple[str, bytes]]:
+        moments = self.device.advance(self.device.samples_per_packet, RATE_HZ)
+        first_ms = (moments[0][0] // 1000) % 2**32
+        payload = _TIMESTAMP.pack(first_ms)
+        payload += b"".join(_TRIPLET.pack(*m[1][0]) for m in moments)
+        payload += b"".join(_TRIPLET.pack(*m[1][1]) for m in moments)
+        packet = bytes([RESPONSE_DATA, REFERENCE]) + payload
+        if len(packet) <= 155:
+            return [(NOTIFY, packet)]
+        tail = bytes([RESPONSE_DATA_PART2, REFERENCE]) + packet[155:]
+        return [(NOTIFY, packet[:155]), (NOTIFY, tail)]
+
+    def write(self, uuid: str, data: bytes) -> list[tuple[str, bytes]]:
+        if uuid != COMMAND or len(data) < 2:
+            return []
+        if data[0] == CMD_SUBSCRIBE and data[2:] == RESOURCE.encode():
+            self.device.streaming = True
+            return [(NOTIFY, bytes([RESPONSE_COMMAND_RESULT, data[1], 200, 0]))]
+        if data[0] == CMD_UNSUBSCRIBE:
+            self.device.streaming = False
+        return []

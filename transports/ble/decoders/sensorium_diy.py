@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import DecodeError, Decoder, Sample, WrapCounter, finite_vector, uuid128
+from .base import DecodeError, Decoder, FakeEncoder, Sample, WrapCounter, finite_vector, uuid128
 
 SERVICE = uuid128("5e0f0001-53e5-4c1a-9b3e-7d2a4f6c8b10")
 MOTION = uuid128("5e0f0002-53e5-4c1a-9b3e-7d2a4f6c8b10")
@@ -41,3 +41,21 @@ class SensoriumDiyDecoder(Decoder):
                 )
             )
         return samples
+
+
+# --- The simulated device's side (the fake radio, transports/ble/fake.py) ---------------
+
+class FakeSensoriumDiy(FakeEncoder):
+    gatt = [(SERVICE, [(MOTION, ["notify"])])]
+
+    def __init__(self, device) -> None:
+        super().__init__(device)
+        self.sequence = device.sequence_start
+
+    def payloads(self) -> list[tuple[str, bytes]]:
+        device, records = self.device, []
+        rate = device.rate_hz * device.records_per_notification
+        for device_us, (acc, gyro, _angles) in device.advance(device.records_per_notification, rate):
+            self.sequence = (self.sequence + 1) % 2**16
+            records.append(RECORD.pack(self.sequence, device_us, *acc, *gyro))
+        return [(MOTION, b"".join(records))]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .base import DecodeError, Decoder, Sample, uuid16
+from .base import DecodeError, Decoder, FakeEncoder, Sample, uuid16
 
 
 @dataclass(frozen=True)
@@ -57,3 +57,36 @@ class SigEnergyDecoder(Decoder):
         if raw in spec.no_value:
             return []
         return [Sample(metrics={spec.metric: raw * spec.scale})]
+
+
+# --- The simulated device's side (the fake radio, transports/ble/fake.py) ---------------
+
+ENVIRONMENTAL_SENSING = uuid16(0x181A)
+
+
+class FakeSigEnergy(FakeEncoder):
+    gatt = [(ENVIRONMENTAL_SENSING, [(VOLTAGE, ["read", "notify"]), (ELECTRIC_CURRENT, ["read", "notify"]),
+                                     (POWER, ["read", "notify"]), (ENERGY, ["read"])])]  # energy read-only: polled
+
+    def __init__(self, device) -> None:
+        super().__init__(device)
+        self.energy_wh = device.energy_start_wh
+
+    def values(self) -> list[tuple[str, bytes]]:
+        rng = self.device.rng
+        volts = 230 + rng.gauss(0, 1.5)
+        amps = max(0.0, 1.2 + rng.gauss(0, 0.2))
+        watts = volts * amps
+        self.energy_wh += watts / self.device.rate_hz / 3600
+        return [
+            (VOLTAGE, round(volts * 64).to_bytes(2, "little")),
+            (ELECTRIC_CURRENT, round(amps * 100).to_bytes(2, "little")),
+            (POWER, round(watts * 10).to_bytes(3, "little")),
+            (ENERGY, round(self.energy_wh / 1000).to_bytes(3, "little")),
+        ]
+
+    def payloads(self) -> list[tuple[str, bytes]]:
+        return [(uuid, payload) for uuid, payload in self.values() if uuid != ENERGY]
+
+    def read(self, uuid: str) -> bytes | None:
+        return next((payload for characteristic, payload in self.values() if characteristic == uuid), None)

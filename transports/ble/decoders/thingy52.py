@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import DecodeError, Decoder, Sample, g_to_ms2, uuid128
+from .base import DecodeError, Decoder, FakeEncoder, STANDARD_GRAVITY, Sample, g_to_ms2, int16, uuid128
 
 MOTION_SERVICE = uuid128("ef680400-9b35-4933-9b10-52ffa9740042")
 RAW_DATA = uuid128("ef680406-9b35-4933-9b10-52ffa9740042")
@@ -34,3 +34,16 @@ class Thingy52Decoder(Decoder):
                 magnetometer=tuple(v / 16 for v in values[6:9]),  # type: ignore[arg-type]
             )
         ]
+
+
+# --- The simulated device's side (the fake radio, transports/ble/fake.py) ---------------
+
+class FakeThingy52(FakeEncoder):
+    gatt = [(MOTION_SERVICE, [(RAW_DATA, ["notify"])])]
+
+    def payloads(self) -> list[tuple[str, bytes]]:
+        device, rng = self.device, self.device.rng
+        ((_, (acc, gyro, _angles)),) = device.advance(1, device.rate_hz)
+        compass = (22.0 + rng.gauss(0, 0.5), -4.0 + rng.gauss(0, 0.5), 41.0 + rng.gauss(0, 0.5))
+        values = [a / STANDARD_GRAVITY * 1024 for a in acc] + [g * 32 for g in gyro] + [m * 16 for m in compass]
+        return [(RAW_DATA, _RAW.pack(*map(int16, values)))]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import DecodeError, Decoder, Sample, g_to_ms2, uuid128
+from .base import DecodeError, Decoder, FakeEncoder, STANDARD_GRAVITY, Sample, g_to_ms2, int16, uuid128
 
 SERVICE = uuid128("0000ffe5-0000-1000-8000-00805f9a34fb")
 NOTIFY = uuid128("0000ffe4-0000-1000-8000-00805f9a34fb")
@@ -98,3 +98,35 @@ class WitMotionDecoder(Decoder):
                 "angle_yaw": values[8] / 32768 * 180,
             },
         )
+
+
+# --- The simulated device's side (the fake radio, transports/ble/fake.py) ---------------
+
+WRITE = uuid128("0000ffe9-0000-1000-8000-00805f9a34fb")
+
+
+class FakeWitMotion(FakeEncoder):
+    gatt = [(SERVICE, [(NOTIFY, ["notify"]), (WRITE, ["write-without-response", "write"])])]
+
+    def __init__(self, device) -> None:
+        super().__init__(device)
+        self.pending = b""
+
+    def payloads(self) -> list[tuple[str, bytes]]:
+        device = self.device
+        ((_, (acc, gyro, angles)),) = device.advance(1, device.rate_hz)
+        values = ([a / STANDARD_GRAVITY / 16 * 32768 for a in acc] + [g / 2000 * 32768 for g in gyro]
+                  + [x / 180 * 32768 for x in angles])
+        frame = bytes([HEADER, MOTION_FRAME]) + _VALUES.pack(*map(int16, values))
+        if not device.split_frames:
+            return [(NOTIFY, frame)]
+        # Cut the byte stream into 13-byte notifications so frames straddle packets.
+        self.pending += frame
+        chunks = []
+        while len(self.pending) >= 13:
+            chunks.append((NOTIFY, self.pending[:13]))
+            self.pending = self.pending[13:]
+        return chunks
+
+    def reset(self) -> None:
+        self.pending = b""
