@@ -1,6 +1,5 @@
 """Reads the dashboard pages need beyond the apps' own selectors: page-shaped summaries."""
 
-import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -12,6 +11,7 @@ from sensors.selectors import sensor_list
 from telemetry import selectors as telemetry_selectors
 from telemetry.models import ImuReading, MetricReading
 from users.models import User
+from users.selectors import user_time_zone
 
 
 @dataclass(frozen=True)
@@ -186,15 +186,10 @@ class EnergyMeterSummary:
         }
 
 
-def user_time_zone(user: User) -> zoneinfo.ZoneInfo:
-    profile = getattr(user, "profile", None)
-    return zoneinfo.ZoneInfo(getattr(profile, "timezone", "") or "UTC")
-
-
 def energy_meter_summaries(*, user: User) -> list[EnergyMeterSummary]:
     """Daily energy over the last 30 days in the user's time zone and today's power curve
     (since local midnight), per energy meter."""
-    tz = user_time_zone(user)
+    tz = user_time_zone(user=user)
     now = timezone.now()
     today = now.astimezone(tz).date()
     midnight = telemetry_selectors.local_day_start(today, tz)

@@ -1,4 +1,3 @@
-import zoneinfo
 from datetime import timedelta
 
 from django.contrib.auth import views as auth_views
@@ -11,7 +10,6 @@ from dashboards import ranges
 from dashboards.selectors import (
     ENERGY_DAYS,
     energy_meter_summaries,
-    user_time_zone,
     fleet_counts,
     fleet_sensor_list,
     reading_kind,
@@ -22,6 +20,7 @@ from sensors.models import DeviceType, SensorStatus
 from sensors.selectors import command_list, sensor_get
 from telemetry import selectors as telemetry_selectors
 from telemetry.blink.selectors import blink_stats, eye_tracker_get
+from users.selectors import user_time_zone
 
 COMMANDS_SHOWN = 20
 WELLNESS_DAYS = 30
@@ -84,13 +83,13 @@ def energy_page(request):
         "meters": meters,
         "charts": [meter.chart_data() for meter in meters],
         "days": ENERGY_DAYS,
-        "tz": user_time_zone(request.user).key,
+        "tz": user_time_zone(user=request.user).key,
     })
 
 
 @login_required
 def wellness_page(request):
-    zone = zoneinfo.ZoneInfo(request.user.profile.timezone)
+    zone = user_time_zone(user=request.user)
     now = timezone.now()
     today = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     hourly = blink_stats(user=request.user, start=now - timedelta(hours=24), end=now, bucket="hour", tz=zone)

@@ -14,6 +14,7 @@ from sensors.selectors import sensor_get
 from telemetry import ingest, selectors
 from telemetry.schema import METRIC_NAME_PATTERN
 from telemetry.serializers import ReadingSerializer
+from users.selectors import user_time_zone
 
 def json_body(request) -> object:
     try:
@@ -252,11 +253,6 @@ class LatestReadingApi(APIView):
         return Response(reading)
 
 
-def user_time_zone_name(user) -> str:
-    profile = getattr(user, "profile", None)
-    return getattr(profile, "timezone", "") or "UTC"
-
-
 class DailyTotalsInput(serializers.Serializer):
     metric = serializers.CharField(default="energy_kwh", help_text="The metric summed per day.")
     start = serializers.DateField(required=False, help_text="First day in `tz` (default: 29 days before `end`).")
@@ -276,7 +272,7 @@ class DailyTotalsInput(serializers.Serializer):
         return names[0]
 
     def validate(self, attrs):
-        tz = attrs.setdefault("tz", zoneinfo.ZoneInfo(self.context["default_tz"]))
+        tz = attrs.setdefault("tz", self.context["default_tz"])
         end = attrs.setdefault("end", datetime.now(tz).date())
         start = attrs.setdefault("start", end - timedelta(days=29))
         if start > end:
@@ -299,7 +295,7 @@ class DailyTotalsApi(APIView):
     })})
     def get(self, request, sensor_id: str):
         sensor = sensor_get(user=request.user, sensor_id=sensor_id)
-        params = DailyTotalsInput(data=request.query_params, context={"default_tz": user_time_zone_name(request.user)})
+        params = DailyTotalsInput(data=request.query_params, context={"default_tz": user_time_zone(user=request.user)})
         params.is_valid(raise_exception=True)
         name, first_day, last_day, tz = (params.validated_data[key] for key in ("metric", "start", "end", "tz"))
         return Response({

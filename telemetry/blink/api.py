@@ -15,6 +15,7 @@ from telemetry.blink import selectors, services
 from telemetry.blink.serializers import (BlinkRecordSerializer, BlinkStatsSerializer, SyncRequestSerializer,
                                          SyncResultSerializer)
 from telemetry.schema import timestamp_format
+from users.selectors import user_time_zone
 
 DEFAULT_SPAN = {"hour": timedelta(days=1), "day": timedelta(days=30)}
 MAX_BUCKETS = 2_000
@@ -101,10 +102,9 @@ class BlinkStatsApi(APIView):
         bucket = request.query_params.get("bucket", "hour")
         if bucket not in selectors.BUCKETS:
             raise exceptions.ValidationError({"bucket": ["Use hour or day."]})
-        profile = getattr(request.user, "profile", None)
-        tz_name = request.query_params.get("tz") or getattr(profile, "timezone", "") or "UTC"
+        tz_name = request.query_params.get("tz")
         try:
-            tz = zoneinfo.ZoneInfo(tz_name)
+            tz = zoneinfo.ZoneInfo(tz_name) if tz_name else user_time_zone(user=request.user)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise exceptions.ValidationError({"tz": [f"Unknown time zone {tz_name!r}; use an IANA name."]}) from None
         end = _moment(request, "to", tz) or datetime.now(timezone.utc)
@@ -118,7 +118,7 @@ class BlinkStatsApi(APIView):
         total_blinks = sum(b["blinks"] for b in buckets)
         total_s = sum(b["tracked_s"] for b in buckets)
         return Response({
-            "from": start.isoformat(), "to": end.isoformat(), "bucket": bucket, "tz": tz_name,
+            "from": start.isoformat(), "to": end.isoformat(), "bucket": bucket, "tz": tz.key,
             "buckets": [{**b, "start": b["start"].isoformat()} for b in buckets],
             "total": {"blinks": total_blinks, "tracked_s": round(total_s, 3),
                       "blinks_per_min": round(total_blinks * 60 / total_s, 2) if total_s else None},
