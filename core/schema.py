@@ -1,4 +1,9 @@
-"""OpenAPI: document the one error shape on every operation (a drf-spectacular hook).
+"""OpenAPI (drf-spectacular): component names for nested serializers, and the one error
+shape documented on every operation.
+
+Views nest their serializers (`ReadingsApi.OutputSerializer`); their components are named
+after the view (`ReadingsOutput`), since every view's are called InputSerializer and
+OutputSerializer.
 
 Views document their successes; the errors every endpoint can give come from the shared
 machinery (validation, authentication, lookups, body limits, core/errors.py), so they
@@ -7,6 +12,18 @@ documents itself is kept; one documented with a description only gets the error 
 """
 
 from typing import Any
+
+from drf_spectacular import openapi
+
+
+class AutoSchema(openapi.AutoSchema):
+    def get_serializer_name(self, serializer, direction) -> str:
+        """`ReadingsApi.OutputSerializer` -> `ReadingsOutput`; `DailyTotalsApi.OutputSerializer.DaySerializer`
+        -> `DailyTotalsOutputDay`; a module-level serializer keeps its class name."""
+        owners = type(serializer).__qualname__.split(".")
+        if len(owners) == 1 or "<locals>" in owners:
+            return super().get_serializer_name(serializer, direction)
+        return "".join(name.removesuffix("Api").removesuffix("Serializer") for name in owners)
 
 ERROR_COMPONENT = {
     "type": "object",

@@ -9,7 +9,10 @@ from django.utils import timezone
 from sensors.models import DeviceType, Sensor, SensorStatus
 from sensors.selectors import sensor_list
 from telemetry import selectors as telemetry_selectors
+from telemetry.daily_totals import daily_totals
 from telemetry.models import ImuReading, MetricReading
+from telemetry.selectors import reading_kind
+from telemetry.timeseries import local_day_start
 from users.models import User
 from users.selectors import user_time_zone
 
@@ -70,11 +73,6 @@ IMU_SERIES = [("accel_x", "Acceleration x"), ("accel_y", "Acceleration y"), ("ac
               ("gyro_x", "Angular rate x"), ("gyro_y", "Angular rate y"), ("gyro_z", "Angular rate z")]
 UNITS = {"accel": "m/s²", "gyro": "°/s", "voltage": "V", "current": "A", "power": "W",
          "energy_kwh": "kWh", "energy_total_kwh": "kWh", "temperature": "°C", "humidity": "%", "pressure": "hPa"}
-
-
-def reading_kind(*, sensor: Sensor) -> str:
-    """How the sensor's readings are stored: IMU samples, or named metrics for the rest."""
-    return "imu" if sensor.device_type == DeviceType.IMU else "metric"
 
 
 def unit_of(name: str) -> str:
@@ -192,12 +190,12 @@ def energy_meter_summaries(*, user: User) -> list[EnergyMeterSummary]:
     tz = user_time_zone(user=user)
     now = timezone.now()
     today = now.astimezone(tz).date()
-    midnight = telemetry_selectors.local_day_start(today, tz)
+    midnight = local_day_start(today, tz)
     first_day = today - timedelta(days=ENERGY_DAYS - 1)
     summaries = []
     for meter in sensor_list(user=user).filter(device_type=DeviceType.ENERGY_METER).order_by("id"):
-        daily = telemetry_selectors.daily_totals(sensor_id=meter.pk, name=ENERGY_METRIC,
-                                                 first_day=first_day, last_day=today, tz=tz)
+        daily = daily_totals(sensor_id=meter.pk, name=ENERGY_METRIC,
+                             first_day=first_day, last_day=today, tz=tz)
         power = telemetry_selectors.readings_page(query=telemetry_selectors.ReadingQuery(
             sensor_id=meter.pk, kind="metric", names=(POWER_METRIC,), start=midnight, end=now,
             order="oldest", bucket=POWER_BUCKET, limit=telemetry_selectors.MAX_LIMIT)).rows

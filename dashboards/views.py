@@ -12,13 +12,13 @@ from dashboards.selectors import (
     energy_meter_summaries,
     fleet_counts,
     fleet_sensor_list,
-    reading_kind,
     sensor_history_table,
     sensor_latest_reading,
 )
 from sensors.models import DeviceType, SensorStatus
 from sensors.selectors import command_list, sensor_get
 from telemetry import selectors as telemetry_selectors
+from telemetry.selectors import reading_kind
 from telemetry.blink.selectors import blink_stats, eye_tracker_get
 from users.selectors import user_time_zone
 

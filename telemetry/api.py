@@ -1,19 +1,18 @@
-import zoneinfo
 from datetime import datetime, timedelta, timezone
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.streaming import csv_streaming_response
-from sensors.models import DeviceType, Sensor
 from sensors.selectors import sensor_get
 from telemetry import ingest, selectors
+from telemetry.daily_totals import daily_totals
 from telemetry.schema import METRIC_NAME_PATTERN
-from telemetry.serializers import ReadingSerializer
+from telemetry.serializers import ReadingSerializer, TimeZoneField
 from users.selectors import user_time_zone
 
 def json_body(request) -> object:
@@ -62,79 +61,6 @@ def _metric_names(value: str) -> list[str]:
     return names
 
 
-class ReadingsQueryInput(serializers.Serializer):
-    start = AwareDateTimeField(required=False, help_text="Inclusive; default 24 h before `end` (or now).")
-    end = AwareDateTimeField(required=False, help_text="Exclusive; default: no upper bound.")
-    kind = serializers.ChoiceField(choices=["imu", "metric"], required=False,
-                                   help_text="Default: metric when `metric` is given or the sensor is not an IMU.")
-    fields = serializers.CharField(required=False, help_text="IMU: acceleration, gyroscope, battery_level, "
-                                   "signal_strength or columns such as accel_x; metrics: metric names.")
-    metric = serializers.CharField(required=False, help_text="Metric name(s), comma-separated (e.g. energy_kwh).")
-    bucket = serializers.ChoiceField(choices=[*selectors.BUCKETS, "raw"], required=False,
-                                     help_text="Aggregate avg/min/max/count per bucket; `raw` forbids the "
-                                     "automatic bucket chosen for ranges holding more than 2,000 readings.")
-    order = serializers.ChoiceField(choices=["newest", "oldest"], default="newest")
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=selectors.MAX_LIMIT)
-    cursor = serializers.CharField(required=False, help_text="`next_cursor` of the previous page.")
-    format = serializers.ChoiceField(choices=["json", "csv"], default="json",
-                                     help_text="csv streams every row of the range (no paging).")
-
-    def validate_fields(self, value):
-        return _comma_list(value)
-
-    def validate_metric(self, value):
-        return _metric_names(value)
-
-    def validate(self, attrs):
-        end = attrs.get("end")
-        start = attrs.setdefault("start", (end or datetime.now(timezone.utc)) - selectors.DEFAULT_RANGE)
-        if end is not None and end <= start:
-            raise serializers.ValidationError({"end": ["Must be after start."]})
-        return attrs
-
-
-def _query_for(*, sensor: Sensor, params: dict, given: set[str]) -> tuple[selectors.ReadingQuery, bool]:
-    """The selector query for validated parameters (`given`: the names the caller sent);
-    also whether the server chose the bucket."""
-    names = tuple(params.get("metric") or ())
-    kind = params.get("kind") or ("metric" if names or sensor.device_type != DeviceType.IMU else "imu")
-    fields = params.get("fields") or []
-    columns = tuple(selectors.IMU_COLUMNS)
-    if kind == "imu":
-        if names:
-            raise exceptions.ValidationError({"metric": ["An IMU query has no metrics; use kind=metric."]})
-        unknown = [name for name in fields if name not in selectors.IMU_FIELD_NAMES]
-        if unknown:
-            raise exceptions.ValidationError(
-                {"fields": [f"Unknown field(s) {', '.join(unknown)}; choose from {', '.join(selectors.IMU_FIELD_NAMES)}."]})
-        if fields:
-            chosen = {column for name in fields for column in selectors.IMU_FIELD_NAMES[name]}
-            columns = tuple(column for column in selectors.IMU_COLUMNS if column in chosen)
-    elif fields and not names:
-        names = tuple(fields)
-    bucket = params.get("bucket")
-    bucket = None if bucket == "raw" else bucket
-    order = params["order"]
-    cursor = None
-    if params.get("cursor"):
-        try:
-            cursor = selectors.cursor_decode(params["cursor"])
-        except selectors.CursorInvalid as exc:
-            raise exceptions.ValidationError({"cursor": [str(exc)]}) from exc
-        # The next page repeats the first page's query; its bucket may have been chosen by the server.
-        bucket = bucket if "bucket" in given else cursor.bucket
-        order = order if "order" in given else cursor.order
-        if (cursor.order, cursor.bucket) != (order, bucket):
-            raise exceptions.ValidationError(
-                {"cursor": ["This cursor belongs to a query with another order or bucket; repeat that query."]})
-    query = selectors.ReadingQuery(
-        sensor_id=sensor.pk, kind=kind, start=params["start"], end=params.get("end"), columns=columns,
-        names=names, order=order, limit=params.get("limit") or selectors.DEFAULT_LIMIT, bucket=bucket, cursor=cursor)
-    return selectors.readings_query_resolve(
-        query=query, bucket_requested="bucket" in given,
-        paging="limit" in given or cursor is not None or params["format"] == "csv")
-
-
 class IgnoreFormatParameter(DefaultContentNegotiation):
     """`?format=csv` selects the export, not a DRF renderer: always answer with the first renderer."""
 
@@ -177,25 +103,59 @@ class ReadingsApi(APIView):
     content_negotiation_class = IgnoreFormatParameter
     sensor_kwarg = "sensor_id"
 
-    @extend_schema(parameters=[ReadingsQueryInput], responses={
-        200: inline_serializer("ReadingsPage", {
-            "sensor_id": serializers.CharField(), "kind": serializers.ChoiceField(["imu", "metric"]),
-            "start": serializers.DateTimeField(), "end": serializers.DateTimeField(allow_null=True),
-            "order": serializers.ChoiceField(["newest", "oldest"]), "bucket": serializers.CharField(allow_null=True),
-            "bucket_chosen_by_server": serializers.BooleanField(), "fields": serializers.ListField(),
-            "count": serializers.IntegerField(), "next_cursor": serializers.CharField(allow_null=True),
-            "next": serializers.URLField(allow_null=True),
-            "results": serializers.ListField(child=serializers.DictField(), help_text=(
-                "IMU: SensorReading wire format; metrics: {timestamp, name, value}; buckets: "
-                "{timestamp, count, <column>: {avg, min, max}} or {timestamp, name, count, avg, min, max}")),
-        }),
-        (200, "text/csv"): OpenApiTypes.STR,
-    })
+    class InputSerializer(serializers.Serializer):
+        start = AwareDateTimeField(required=False, help_text="Inclusive; default 24 h before `end` (or now).")
+        end = AwareDateTimeField(required=False, help_text="Exclusive; default: no upper bound.")
+        kind = serializers.ChoiceField(choices=["imu", "metric"], required=False,
+                                       help_text="Default: metric when `metric` is given or the sensor is not an IMU.")
+        fields = serializers.CharField(required=False, help_text="IMU: acceleration, gyroscope, battery_level, "
+                                       "signal_strength or columns such as accel_x; metrics: metric names.")
+        metric = serializers.CharField(required=False, help_text="Metric name(s), comma-separated (e.g. energy_kwh).")
+        bucket = serializers.ChoiceField(choices=[*selectors.BUCKETS, "raw"], required=False,
+                                         help_text="Aggregate avg/min/max/count per bucket; `raw` forbids the "
+                                         "automatic bucket chosen for ranges holding more than 2,000 readings.")
+        order = serializers.ChoiceField(choices=["newest", "oldest"], default="newest")
+        limit = serializers.IntegerField(required=False, min_value=1, max_value=selectors.MAX_LIMIT)
+        cursor = serializers.CharField(required=False, help_text="`next_cursor` of the previous page.")
+        format = serializers.ChoiceField(choices=["json", "csv"], default="json",
+                                         help_text="csv streams every row of the range (no paging).")
+
+        def validate_fields(self, value):
+            return _comma_list(value)
+
+        def validate_metric(self, value):
+            return _metric_names(value)
+
+        def validate(self, attrs):
+            end = attrs.get("end")
+            start = attrs.setdefault("start", (end or datetime.now(timezone.utc)) - selectors.DEFAULT_RANGE)
+            if end is not None and end <= start:
+                raise serializers.ValidationError({"end": ["Must be after start."]})
+            return attrs
+
+    class OutputSerializer(serializers.Serializer):
+        sensor_id = serializers.CharField()
+        kind = serializers.ChoiceField(["imu", "metric"])
+        start = serializers.DateTimeField()
+        end = serializers.DateTimeField(allow_null=True)
+        order = serializers.ChoiceField(["newest", "oldest"])
+        bucket = serializers.CharField(allow_null=True)
+        bucket_chosen_by_server = serializers.BooleanField()
+        fields = serializers.ListField()
+        count = serializers.IntegerField()
+        next_cursor = serializers.CharField(allow_null=True)
+        next = serializers.URLField(allow_null=True)
+        results = serializers.ListField(child=serializers.DictField(), help_text=(
+            "IMU: SensorReading wire format; metrics: {timestamp, name, value}; buckets: "
+            "{timestamp, count, <column>: {avg, min, max}} or {timestamp, name, count, avg, min, max}"))
+
+    @extend_schema(parameters=[InputSerializer], responses={200: OutputSerializer, (200, "text/csv"): OpenApiTypes.STR})
     def get(self, request, **kwargs):
         sensor = sensor_get(user=request.user, sensor_id=kwargs[self.sensor_kwarg])
-        params = ReadingsQueryInput(data=request.query_params)
+        params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        query, bucket_chosen = _query_for(sensor=sensor, params=params.validated_data, given=set(request.query_params))
+        query, bucket_chosen = selectors.readings_query_build(sensor=sensor, params=params.validated_data,
+                                                              given=set(request.query_params))
         if params.validated_data["format"] == "csv":
             rows = (_csv_row(row, query) for row in selectors.readings_iter(query=query))
             return csv_streaming_response(request=request._request, header=_csv_header(query), rows=rows,
@@ -206,6 +166,7 @@ class ReadingsApi(APIView):
             next_params = request.query_params.copy()
             next_params["cursor"] = page.next_cursor
             next_url = request.build_absolute_uri(f"{request.path}?{next_params.urlencode()}")
+        # Rows are already in the wire format; the serializer documents them.
         return Response({
             "sensor_id": sensor.pk,
             "kind": query.kind,
@@ -228,74 +189,75 @@ class RetrieveDataApi(ReadingsApi):
     sensor_kwarg = "device_id"
 
 
-class LatestReadingInput(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["imu", "metric"], required=False)
-    metric = serializers.CharField(required=False, help_text="Metric name(s), comma-separated.")
-
-    def validate_metric(self, value):
-        return _metric_names(value)
-
-
 class LatestReadingApi(APIView):
     """The newest reading of a sensor in the wire format (for metrics: every metric at the
     newest timestamp, or only those named in `metric`). 404 when it has none yet."""
 
-    @extend_schema(parameters=[LatestReadingInput], responses={200: ReadingSerializer})
+    class InputSerializer(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=["imu", "metric"], required=False)
+        metric = serializers.CharField(required=False, help_text="Metric name(s), comma-separated.")
+
+        def validate_metric(self, value):
+            return _metric_names(value)
+
+    @extend_schema(parameters=[InputSerializer], responses={200: ReadingSerializer})
     def get(self, request, sensor_id: str):
         sensor = sensor_get(user=request.user, sensor_id=sensor_id)
-        params = LatestReadingInput(data=request.query_params)
+        params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         names = tuple(params.validated_data.get("metric") or ())
-        kind = params.validated_data.get("kind") or ("metric" if names or sensor.device_type != DeviceType.IMU else "imu")
+        kind = params.validated_data.get("kind") or selectors.reading_kind(sensor=sensor, names=names)
         reading = selectors.reading_latest(sensor_id=sensor.pk, kind=kind, names=names)
         if reading is None:
             raise exceptions.NotFound(f"Sensor {sensor.pk} has no {kind} readings yet.")
         return Response(reading)
 
 
-class DailyTotalsInput(serializers.Serializer):
-    metric = serializers.CharField(default="energy_kwh", help_text="The metric summed per day.")
-    start = serializers.DateField(required=False, help_text="First day in `tz` (default: 29 days before `end`).")
-    end = serializers.DateField(required=False, help_text="Last day in `tz`, inclusive (default: today there).")
-    tz = serializers.CharField(required=False, help_text="IANA time zone where days begin (default: your profile's).")
-
-    def validate_tz(self, value):
-        try:
-            return zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise serializers.ValidationError(f"Unknown time zone {value!r}; use an IANA name.") from None
-
-    def validate_metric(self, value):
-        names = _metric_names(value)
-        if len(names) != 1:
-            raise serializers.ValidationError("Name one metric.")
-        return names[0]
-
-    def validate(self, attrs):
-        tz = attrs.setdefault("tz", self.context["default_tz"])
-        end = attrs.setdefault("end", datetime.now(tz).date())
-        start = attrs.setdefault("start", end - timedelta(days=29))
-        if start > end:
-            raise serializers.ValidationError({"start": ["Must not be after end."]})
-        if (end - start).days >= selectors.MAX_POINTS_PER_SERIES:
-            raise serializers.ValidationError({"start": [f"At most {selectors.MAX_POINTS_PER_SERIES} days at once."]})
-        return attrs
-
-
 class DailyTotalsApi(APIView):
     """A metric's sum per day in `tz` (energy_kwh: energy per day), every day from start to end.
     Past days come from the hourly rollup; today is summed live, complete up to `last_reading_at`."""
 
-    @extend_schema(parameters=[DailyTotalsInput], responses={200: inline_serializer("DailyTotals", {
-        "sensor_id": serializers.CharField(), "metric": serializers.CharField(), "start": serializers.DateField(),
-        "end": serializers.DateField(), "tz": serializers.CharField(),
-        "last_reading_at": serializers.DateTimeField(allow_null=True),
-        "days": inline_serializer("DailyTotal", {"date": serializers.DateField(), "total": serializers.FloatField(),
-                                                 "readings": serializers.IntegerField()}, many=True),
-    })})
+    class InputSerializer(serializers.Serializer):
+        metric = serializers.CharField(default="energy_kwh", help_text="The metric summed per day.")
+        start = serializers.DateField(required=False, help_text="First day in `tz` (default: 29 days before `end`).")
+        end = serializers.DateField(required=False, help_text="Last day in `tz`, inclusive (default: today there).")
+        tz = TimeZoneField(required=False, help_text="IANA time zone where days begin (default: your profile's).")
+
+        def validate_metric(self, value):
+            names = _metric_names(value)
+            if len(names) != 1:
+                raise serializers.ValidationError("Name one metric.")
+            return names[0]
+
+        def validate(self, attrs):
+            tz = attrs.setdefault("tz", self.context["default_tz"])
+            end = attrs.setdefault("end", datetime.now(tz).date())
+            start = attrs.setdefault("start", end - timedelta(days=29))
+            if start > end:
+                raise serializers.ValidationError({"start": ["Must not be after end."]})
+            if (end - start).days >= selectors.MAX_POINTS_PER_SERIES:
+                raise serializers.ValidationError({"start": [f"At most {selectors.MAX_POINTS_PER_SERIES} days at once."]})
+            return attrs
+
+    class OutputSerializer(serializers.Serializer):
+        class DaySerializer(serializers.Serializer):
+            date = serializers.DateField(help_text="A day in `tz`.")
+            total = serializers.FloatField(help_text="The sum of the metric's readings that day; 0 without any.")
+            readings = serializers.IntegerField(help_text="How many readings the sum holds.")
+
+        sensor_id = serializers.CharField()
+        metric = serializers.CharField()
+        start = serializers.DateField(help_text="First day, in `tz`.")
+        end = serializers.DateField(help_text="Last day, in `tz`, inclusive.")
+        tz = serializers.CharField(help_text="IANA time zone where the days begin.")
+        last_reading_at = serializers.DateTimeField(allow_null=True, help_text="Today is complete up to this reading.")
+        days = DaySerializer(many=True)
+
+    @extend_schema(parameters=[InputSerializer], responses={200: OutputSerializer})
     def get(self, request, sensor_id: str):
         sensor = sensor_get(user=request.user, sensor_id=sensor_id)
-        params = DailyTotalsInput(data=request.query_params, context={"default_tz": user_time_zone(user=request.user)})
+        params = self.InputSerializer(data=request.query_params,
+                                      context={"default_tz": user_time_zone(user=request.user)})
         params.is_valid(raise_exception=True)
         name, first_day, last_day, tz = (params.validated_data[key] for key in ("metric", "start", "end", "tz"))
         return Response({
@@ -305,5 +267,5 @@ class DailyTotalsApi(APIView):
             "end": last_day,
             "tz": tz.key,
             "last_reading_at": selectors.metric_last_reading_at(sensor_id=sensor.pk, name=name),
-            "days": selectors.daily_totals(sensor_id=sensor.pk, name=name, first_day=first_day, last_day=last_day, tz=tz),
+            "days": daily_totals(sensor_id=sensor.pk, name=name, first_day=first_day, last_day=last_day, tz=tz),
         })

@@ -1,5 +1,5 @@
-"""Daily totals of metrics (energy_kwh first), in any time zone: hourly sums materialised for
-past days, live for today; a local day is the sum of its hours (selectors.daily_totals).
+"""Writes of the hourly rollup behind daily totals: its TimescaleDB DDL and its refresh.
+Reads are in telemetry/daily_totals.py (a local day is the sum of its hours).
 
 Plain PostgreSQL and SQLite: the `telemetry_hourly_total` table, rebuilt by a beat task
 for the last few UTC days before "today" (so late readings within that window are counted)
@@ -14,22 +14,12 @@ from django.db import transaction
 from django.db.models import Count, Min, Sum
 from django.db.models.functions import TruncHour
 
+from telemetry.daily_totals import CONTINUOUS_AGGREGATE, HOURLY_ROLLUP, rollup_metric_names
 from telemetry.models import HourlyTotal, MetricReading, RollupWatermark
-from telemetry.schema import METRIC_NAME_PATTERN
-from telemetry.selectors import day_start
 from telemetry.storage import timescale_installed
+from telemetry.timeseries import day_start
 
-HOURLY_ROLLUP = "hourly_total"
-CONTINUOUS_AGGREGATE = "telemetry_hourly_total_cagg"
 OLD_CONTINUOUS_AGGREGATE = "telemetry_daily_total_cagg"  # per UTC day, before migration 0007
-
-
-def rollup_metric_names() -> tuple[str, ...]:
-    names = tuple(settings.TELEMETRY_DAILY_TOTAL_METRICS)
-    bad = [name for name in names if not METRIC_NAME_PATTERN.match(name)]
-    if bad:
-        raise ValueError(f"TELEMETRY_DAILY_TOTAL_METRICS holds names that are not metric names: {bad}")
-    return names
 
 
 def continuous_aggregate_sql(*, names: tuple[str, ...], refresh_start_days: int) -> list[str]:

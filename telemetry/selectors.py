@@ -1,9 +1,7 @@
-"""Reads of readings: time ranges, keyset pages, time buckets, the newest reading, daily sums.
+"""Reads of readings: time ranges, keyset pages, time buckets, the newest reading.
 
-The PostgreSQL / TimescaleDB / SQLite differences live here and nowhere else: the time
-bucket is `time_bucket` on TimescaleDB, `date_bin` on PostgreSQL and whole-second
-arithmetic on SQLite, always aligned to UTC midnight so a bucket means the same
-everywhere and a cursor can point at one.
+The database differences (TimescaleDB, PostgreSQL, SQLite) are in telemetry/timeseries.py;
+daily sums in telemetry/daily_totals.py.
 """
 
 from __future__ import annotations
@@ -13,15 +11,17 @@ import binascii
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, timezone
 from typing import Literal
 
+from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Avg, Count, DateTimeField, F, FloatField, Func, Max, Min, Q, QuerySet, Sum
-from django.db.models.functions import Cast, TruncDate
+from django.db.models import Avg, Count, F, FloatField, Max, Min, Q, QuerySet
+from django.db.models.functions import Cast
 
-from telemetry.models import HourlyTotal, ImuReading, MetricReading, RollupWatermark
-from telemetry.storage import timescale_installed
+from sensors.models import DeviceType, Sensor
+from telemetry.models import ImuReading, MetricReading
+from telemetry.timeseries import TimeBucket
 
 Kind = Literal["imu", "metric"]
 Order = Literal["newest", "oldest"]
@@ -55,32 +55,6 @@ class CursorInvalid(ValueError):
 
 # --- time buckets -------------------------------------------------------------------
 
-
-class TimeBucket(Func):
-    """The start of the `seconds`-wide UTC-aligned bucket holding a timestamp."""
-
-    output_field = DateTimeField()
-
-    def __init__(self, expression, *, seconds: int):
-        super().__init__(expression)
-        self.seconds = int(seconds)
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        timestamp, params = compiler.compile(self.source_expressions[0])
-        return bucket_sql_postgresql(timestamp, self.seconds, timescale=timescale_installed()), params
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        timestamp, params = compiler.compile(self.source_expressions[0])
-        return (f"datetime((unixepoch({timestamp}) / {self.seconds}) * {self.seconds}, 'unixepoch')",
-                params)
-
-
-def bucket_sql_postgresql(timestamp_sql: str, seconds: int, *, timescale: bool) -> str:
-    if timescale:
-        return f"time_bucket(INTERVAL '{int(seconds)} seconds', {timestamp_sql})"
-    return f"date_bin(INTERVAL '{int(seconds)} seconds', {timestamp_sql}, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
-
-
 def bucket_for_range(*, start: datetime, end: datetime) -> str:
     """The smallest bucket that keeps [start, end) within MAX_POINTS_PER_SERIES buckets."""
     seconds = (end - start).total_seconds()
@@ -88,11 +62,6 @@ def bucket_for_range(*, start: datetime, end: datetime) -> str:
         if seconds / width <= MAX_POINTS_PER_SERIES:
             return name
     return "1d"
-
-
-def bucket_floor(moment: datetime, seconds: int) -> datetime:
-    whole = int((moment - EPOCH) // timedelta(seconds=1))
-    return EPOCH + timedelta(seconds=whole - whole % seconds)
 
 
 # --- cursors ------------------------------------------------------------------------
@@ -297,6 +266,54 @@ def readings_query_resolve(*, query: ReadingQuery, bucket_requested: bool, pagin
     return query, False
 
 
+def reading_kind(*, sensor: Sensor, names: tuple[str, ...] = ()) -> Kind:
+    """The kind a query asks for when it names none: metric when it names metrics or the
+    sensor is not an IMU."""
+    return "metric" if names or sensor.device_type != DeviceType.IMU else "imu"
+
+
+def readings_query_build(*, sensor: Sensor, params: dict, given: set[str]) -> tuple[ReadingQuery, bool]:
+    """The query for the readings API's validated parameters (`given`: the names the caller
+    sent), with its bucket resolved; also whether the server chose the bucket. Raises
+    ValidationError naming the parameter that does not fit the sensor or the cursor."""
+    names = tuple(params.get("metric") or ())
+    kind = params.get("kind") or reading_kind(sensor=sensor, names=names)
+    fields = params.get("fields") or []
+    columns = tuple(IMU_COLUMNS)
+    if kind == "imu":
+        if names:
+            raise ValidationError({"metric": ["An IMU query has no metrics; use kind=metric."]})
+        unknown = [name for name in fields if name not in IMU_FIELD_NAMES]
+        if unknown:
+            raise ValidationError(
+                {"fields": [f"Unknown field(s) {', '.join(unknown)}; choose from {', '.join(IMU_FIELD_NAMES)}."]})
+        if fields:
+            chosen = {column for name in fields for column in IMU_FIELD_NAMES[name]}
+            columns = tuple(column for column in IMU_COLUMNS if column in chosen)
+    elif fields and not names:
+        names = tuple(fields)
+    bucket = params.get("bucket")
+    bucket = None if bucket == "raw" else bucket
+    order = params["order"]
+    cursor = None
+    if params.get("cursor"):
+        try:
+            cursor = cursor_decode(params["cursor"])
+        except CursorInvalid as exc:
+            raise ValidationError({"cursor": [str(exc)]}) from exc
+        # The next page repeats the first page's query; its bucket may have been chosen by the server.
+        bucket = bucket if "bucket" in given else cursor.bucket
+        order = order if "order" in given else cursor.order
+        if (cursor.order, cursor.bucket) != (order, bucket):
+            raise ValidationError(
+                {"cursor": ["This cursor belongs to a query with another order or bucket; repeat that query."]})
+    query = ReadingQuery(sensor_id=sensor.pk, kind=kind, start=params["start"], end=params.get("end"), columns=columns,
+                         names=names, order=order, limit=params.get("limit") or DEFAULT_LIMIT, bucket=bucket,
+                         cursor=cursor)
+    return readings_query_resolve(query=query, bucket_requested="bucket" in given,
+                                  paging="limit" in given or cursor is not None or params["format"] == "csv")
+
+
 EXPORT_CHUNK = 5000
 
 
@@ -346,89 +363,6 @@ def reading_latest(*, sensor_id: str, kind: Kind, names: tuple[str, ...] = ()) -
         return None
     metrics = dict(readings.filter(timestamp=newest).order_by("name").values_list("name", "value"))
     return {"sensor_id": sensor_id, "timestamp": newest, "metrics": metrics}
-
-
-def day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
-
-
-HOUR = timedelta(hours=1)
-
-
-def local_day_start(day: date, tz: tzinfo) -> datetime:
-    """The instant (in UTC) at which `day` begins in `tz`."""
-    return datetime.combine(day, time.min, tzinfo=tz).astimezone(timezone.utc)
-
-
-def _hour_floor(moment: datetime) -> datetime:
-    return moment.replace(minute=0, second=0, microsecond=0)
-
-
-def _sums_live(*, sensor_id: str, name: str, ranges: list[tuple[datetime, datetime]],
-               tz: tzinfo) -> dict[date, tuple[float, int]]:
-    """The metric's sum and count per day in `tz` over the readings in these UTC ranges."""
-    ranges = [(start, end) for start, end in ranges if start < end]
-    if not ranges:
-        return {}
-    within = Q()
-    for start, end in ranges:
-        within |= Q(timestamp__gte=start, timestamp__lt=end)
-    rows = (MetricReading.objects.filter(within, sensor_id=sensor_id, name=name)
-            .annotate(day=TruncDate("timestamp", tzinfo=tz)).values("day")
-            .annotate(total=Sum("value"), readings=Count("*")).order_by())
-    return {row["day"]: (row["total"], row["readings"]) for row in rows}
-
-
-def _hourly_rows(*, sensor_id: str, name: str, start: datetime, end: datetime) -> list[tuple[datetime, float, int]]:
-    """(UTC hour, total, readings) of the materialised hours in [start, end)."""
-    from telemetry.rollups import CONTINUOUS_AGGREGATE
-
-    if not timescale_installed():
-        return list(HourlyTotal.objects.filter(sensor_id=sensor_id, name=name, hour__gte=start, hour__lt=end)
-                    .values_list("hour", "total", "readings"))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT hour, total, readings FROM {CONTINUOUS_AGGREGATE} "
-                       "WHERE sensor_id = %s AND name = %s AND hour >= %s AND hour < %s", [sensor_id, name, start, end])
-        return [(hour.astimezone(timezone.utc), total, readings) for hour, total, readings in cursor.fetchall()]
-
-
-def daily_totals(*, sensor_id: str, name: str, first_day: date, last_day: date, tz: tzinfo = timezone.utc) -> list[dict]:
-    """One row per day in `tz` from first_day to last_day (inclusive): the metric's sum and how
-    many readings made it. Rolled-up metrics add up materialised UTC hours (TimescaleDB: the
-    continuous aggregate; else the hours before the rollup's watermark) and sum the rest live
-    (always today), so today is complete up to the newest reading. An hour that a local
-    midnight cuts (zones with a :30 or :45 offset) is summed live, split at that midnight.
-    Days without readings are 0."""
-    from telemetry.rollups import HOURLY_ROLLUP, rollup_metric_names
-
-    days = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
-    midnights = [local_day_start(day, tz) for day in [*days, last_day + timedelta(days=1)]]
-    start, end = midnights[0], midnights[-1]
-    rolled_until = start  # materialised hours cover [start, rolled_until)
-    if name in rollup_metric_names():
-        if timescale_installed():
-            rolled_until = end
-        else:
-            through = (RollupWatermark.objects.filter(rollup=HOURLY_ROLLUP).values_list("through", flat=True).first())
-            if through is not None:
-                rolled_until = min(max(start, day_start(through)), end)
-    cut_hours = {_hour_floor(moment) for moment in midnights if _hour_floor(moment) != moment}
-    sums: dict[date, list[float]] = {day: [0.0, 0] for day in days}
-    live_ranges = [(rolled_until, end)]
-    if rolled_until > start:
-        for hour, total, readings in _hourly_rows(sensor_id=sensor_id, name=name, start=_hour_floor(start),
-                                                  end=rolled_until):
-            if hour in cut_hours:
-                continue
-            entry = sums[hour.astimezone(tz).date()]
-            entry[0] += total
-            entry[1] += readings
-        live_ranges += [(max(hour, start), min(hour + HOUR, rolled_until)) for hour in sorted(cut_hours)]
-    for day, (total, readings) in _sums_live(sensor_id=sensor_id, name=name, ranges=live_ranges, tz=tz).items():
-        if day in sums:
-            sums[day][0] += total
-            sums[day][1] += readings
-    return [{"date": day, "total": total, "readings": readings} for day, (total, readings) in sums.items()]
 
 
 def metric_last_reading_at(*, sensor_id: str, name: str) -> datetime | None:

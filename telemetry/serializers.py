@@ -1,7 +1,26 @@
-"""Serializers here only describe the wire format for the OpenAPI schema; ingest itself
-validates with the compiled msgspec types in telemetry/schema.py."""
+"""The wire format, shared by every transport, described for the OpenAPI schema (ingest itself
+validates with the compiled msgspec types in telemetry/schema.py), and fields the query
+APIs share. Each API's own input and output are nested in its view."""
+
+import zoneinfo
 
 from rest_framework import serializers
+
+
+class TimeZoneField(serializers.CharField):
+    """An IANA time zone name, as a ZoneInfo."""
+
+    default_error_messages = {"unknown": "Unknown time zone {name!r}; use an IANA name."}
+
+    def to_internal_value(self, data):
+        name = super().to_internal_value(data)
+        try:
+            return zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            self.fail("unknown", name=name)
+
+    def to_representation(self, value):
+        return value.key
 
 
 class VectorSerializer(serializers.Serializer):

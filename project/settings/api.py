@@ -19,7 +19,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {
         "login_failures": env.str("LOGIN_FAILURE_RATE", default="5/min"),
         "login_failures_per_address": env.str("LOGIN_FAILURE_RATE_PER_ADDRESS", default="20/min"),
