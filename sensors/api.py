@@ -14,7 +14,7 @@ from sensors.serializers import (
     SensorSerializer,
     SensorUpdateSerializer,
 )
-from sensors.services import command_create, commands_expire, sensor_create, sensor_delete, sensor_token_rotate, sensor_update
+from sensors.services import command_create, sensor_create, sensor_delete, sensor_token_rotate, sensor_update
 
 
 class SensorFilter(django_filters.FilterSet):
@@ -72,7 +72,6 @@ class SensorViewSet(viewsets.ModelViewSet):
         connected (to whichever server holds it), else when it reconnects, unless expired."""
         sensor = self.get_object()
         if request.method == "GET":
-            commands_expire(sensor_id=sensor.pk)
             return Response(CommandSerializer(command_list(sensor=sensor), many=True).data)
         serializer = CommandSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

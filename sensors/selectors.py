@@ -1,7 +1,8 @@
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from sensors.models import CollectJob, Command, Sensor, SensorStatus
+from sensors.models import CollectJob, Command, CommandStatus, Sensor, SensorStatus
 from sensors.tokens import device_token_hash
 from users.models import User
 
@@ -41,6 +42,12 @@ def collect_job_get(*, user: User, job_id: str) -> CollectJob:
     return get_object_or_404(jobs, pk=job_id)
 
 
-def command_list(*, sensor: Sensor, limit: int = 200) -> QuerySet[Command]:
-    """The sensor's most recent commands, newest first."""
-    return Command.objects.filter(sensor=sensor).select_related("created_by").order_by("-created_at")[:limit]
+def command_list(*, sensor: Sensor, limit: int = 200) -> list[Command]:
+    """The sensor's most recent commands, newest first. One queued or sent past its time to
+    live is shown expired (at expires_at) before the sweep (commands_expire) records it."""
+    now = timezone.now()
+    commands = list(Command.objects.filter(sensor=sensor).select_related("created_by").order_by("-created_at")[:limit])
+    for command in commands:
+        if command.status in (CommandStatus.QUEUED, CommandStatus.SENT) and command.expires_at <= now:
+            command.status, command.completed_at = CommandStatus.EXPIRED, command.expires_at
+    return commands

@@ -4,7 +4,7 @@ from typing import Any
 
 from celery import current_app
 from django.db import connections, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -257,9 +257,9 @@ def command_complete(*, command_id, sensor_id: str, succeeded: bool, reply: dict
 
 
 def commands_expire(*, sensor_id: str | None = None) -> int:
-    """Queued or sent commands past their time to live become expired."""
+    """Queued or sent commands past their time to live become expired, as of expires_at."""
     now = timezone.now()
     overdue = Command.objects.filter(status__in=[CommandStatus.QUEUED, CommandStatus.SENT], expires_at__lte=now)
     if sensor_id is not None:
         overdue = overdue.filter(sensor_id=sensor_id)
-    return overdue.update(status=CommandStatus.EXPIRED, completed_at=now)
+    return overdue.update(status=CommandStatus.EXPIRED, completed_at=F("expires_at"))
