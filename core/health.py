@@ -16,7 +16,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
-from workers.heartbeat import worker_heartbeats
+from core.heartbeat import worker_heartbeats
+from core.storage import buckets_check
 
 CHECK_TIMEOUT_S = 2.0
 
@@ -123,8 +124,6 @@ def _worker() -> dict:
 
 
 def _storage() -> dict:
-    from core.storage import buckets_check
-
     return buckets_check()
 
 

@@ -5,7 +5,7 @@ import pytest
 from django.core.cache import cache
 
 from tests.servers import celery_worker, daphne_server, free_port
-from workers.heartbeat import WORKER_HEARTBEAT_KEY, worker_heartbeat_record
+from core.heartbeat import WORKER_HEARTBEAT_KEY, worker_heartbeat_record
 
 REQUIRED = {"database", "cache", "channel_layer", "broker"}
 
