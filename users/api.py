@@ -1,12 +1,12 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, permissions, status
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.generics import RetrieveUpdateAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from users.serializers import LogoutInputSerializer, ProfileSerializer, TokenPairOutputSerializer
+from users.serializers import ProfileSerializer
 from users.services import profile_update, session_logout
 from users.throttling import LoginAttempt, LoginRefused
 
@@ -14,7 +14,11 @@ from users.throttling import LoginAttempt, LoginRefused
 class LoginApi(TokenObtainPairView):
     """Exchange username and password for an access and a refresh JWT."""
 
-    @extend_schema(responses={200: TokenPairOutputSerializer, 401: OpenApiResponse(description="Wrong credentials"),
+    class OutputSerializer(serializers.Serializer):
+        access = serializers.CharField()
+        refresh = serializers.CharField()
+
+    @extend_schema(responses={200: OutputSerializer, 401: OpenApiResponse(description="Wrong credentials"),
                               429: OpenApiResponse(description="Too many failed attempts")})
     def post(self, request, *args, **kwargs):
         # request.data is parsed first: a body that is not JSON is a 400 and takes no slot.
@@ -41,7 +45,7 @@ class LoginApi(TokenObtainPairView):
 class RefreshApi(TokenRefreshView):
     """Exchange a refresh JWT for a new access token (and a rotated refresh token)."""
 
-    @extend_schema(responses={200: TokenPairOutputSerializer,
+    @extend_schema(responses={200: LoginApi.OutputSerializer,
                               401: OpenApiResponse(description="Refresh token invalid, expired or logged out")})
     def post(self, request, *args, **kwargs):
         try:
@@ -55,9 +59,12 @@ class LogoutApi(APIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=LogoutInputSerializer, responses={205: None})
+    class InputSerializer(serializers.Serializer):
+        refresh = serializers.CharField()
+
+    @extend_schema(request=InputSerializer, responses={205: None})
     def post(self, request):
-        serializer = LogoutInputSerializer(data=request.data)
+        serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         header = request.headers.get("Authorization", "")
         access = header.split(" ", 1)[1].strip() if header.startswith("Bearer ") else None

@@ -16,12 +16,3 @@ class ProfileSerializer(serializers.ModelSerializer):
         if not isinstance(value, dict):
             raise serializers.ValidationError("Must be a JSON object.")
         return value
-
-
-class LogoutInputSerializer(serializers.Serializer):
-    refresh = serializers.CharField()
-
-
-class TokenPairOutputSerializer(serializers.Serializer):
-    access = serializers.CharField()
-    refresh = serializers.CharField()

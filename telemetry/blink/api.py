@@ -4,7 +4,7 @@ import zoneinfo
 from datetime import datetime, time, timedelta, timezone
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -12,8 +12,7 @@ from core.datetimes import MomentInvalid, day_parse, moment_parse
 from core.errors import PayloadTooLarge, error_body
 from telemetry.api import json_body
 from telemetry.blink import selectors, services
-from telemetry.blink.serializers import (BlinkRecordSerializer, BlinkStatsSerializer, SyncRequestSerializer,
-                                         SyncResultSerializer)
+from telemetry.blink.serializers import BlinkRecordSerializer
 from telemetry.schema import timestamp_format
 from users.selectors import user_time_zone
 
@@ -29,6 +28,44 @@ def _sync_body(result: services.SyncResult) -> dict:
             "results": [outcome.as_dict() for outcome in result.outcomes]}
 
 
+class BlinkSyncApi(APIView):
+    """A batch of records queued offline, `{"records": [...]}` (at most 5,000).
+
+    Every record gets an outcome (created, duplicate, rejected with reasons), so a client
+    can retry a sync that timed out: nothing is stored twice. `cursor` is the newest
+    timestamp the server has stored for the tracker.
+    """
+
+    class InputSerializer(serializers.Serializer):
+        records = BlinkRecordSerializer(many=True)
+
+    class OutputSerializer(serializers.Serializer):
+        class OutcomeSerializer(serializers.Serializer):
+            index = serializers.IntegerField()
+            client_id = serializers.CharField(allow_null=True)
+            outcome = serializers.ChoiceField(choices=["created", "duplicate", "rejected"])
+            errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+
+        sensor_id = serializers.CharField()
+        created = serializers.IntegerField()
+        duplicates = serializers.IntegerField()
+        rejected = serializers.IntegerField()
+        cursor = serializers.CharField(allow_null=True, help_text="Newest timestamp stored for the tracker")
+        results = OutcomeSerializer(many=True)
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    def post(self, request):
+        payload = json_body(request)
+        records = payload.get("records") if isinstance(payload, dict) else None
+        if not isinstance(records, list):
+            raise exceptions.ValidationError({"records": ['Send {"records": [...]}, an array of blink records.']})
+        try:
+            result = services.blink_records_sync(user=request.user, records=records)
+        except services.TooManyRecords as exc:
+            raise PayloadTooLarge(str(exc)) from exc
+        return Response(_sync_body(result))
+
+
 class BlinkTrackApi(APIView):
     """One record from the signed-in user's eye tracker (registered on first use).
 
@@ -36,7 +73,8 @@ class BlinkTrackApi(APIView):
     the offending fields when it is invalid.
     """
 
-    @extend_schema(request=BlinkRecordSerializer, responses={200: SyncResultSerializer, 201: SyncResultSerializer})
+    @extend_schema(request=BlinkRecordSerializer,
+                   responses={200: BlinkSyncApi.OutputSerializer, 201: BlinkSyncApi.OutputSerializer})
     def post(self, request):
         record = json_body(request)
         if not isinstance(record, dict):
@@ -49,27 +87,6 @@ class BlinkTrackApi(APIView):
             body.update(error_body(f"{field}: {problems[0]}", outcome.errors))
             return Response(body, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
         return Response(body, status=status.HTTP_201_CREATED if outcome.outcome == "created" else status.HTTP_200_OK)
-
-
-class BlinkSyncApi(APIView):
-    """A batch of records queued offline, `{"records": [...]}` (at most 5,000).
-
-    Every record gets an outcome (created, duplicate, rejected with reasons), so a client
-    can retry a sync that timed out: nothing is stored twice. `cursor` is the newest
-    timestamp the server has stored for the tracker.
-    """
-
-    @extend_schema(request=SyncRequestSerializer, responses={200: SyncResultSerializer})
-    def post(self, request):
-        payload = json_body(request)
-        records = payload.get("records") if isinstance(payload, dict) else None
-        if not isinstance(records, list):
-            raise exceptions.ValidationError({"records": ['Send {"records": [...]}, an array of blink records.']})
-        try:
-            result = services.blink_records_sync(user=request.user, records=records)
-        except services.TooManyRecords as exc:
-            raise PayloadTooLarge(str(exc)) from exc
-        return Response(_sync_body(result))
 
 
 def _moment(request, name: str, tz: zoneinfo.ZoneInfo) -> datetime | None:
@@ -92,12 +109,30 @@ class BlinkStatsApi(APIView):
     Defaults: the last day for `bucket=hour`, the last 30 days for `bucket=day`.
     """
 
+    class OutputSerializer(serializers.Serializer):
+        class BucketSerializer(serializers.Serializer):
+            start = serializers.DateTimeField()
+            blinks = serializers.IntegerField()
+            tracked_s = serializers.FloatField()
+            blinks_per_min = serializers.FloatField(allow_null=True)
+            records = serializers.IntegerField()
+
+        class TotalSerializer(serializers.Serializer):
+            blinks = serializers.IntegerField()
+            tracked_s = serializers.FloatField()
+            blinks_per_min = serializers.FloatField(allow_null=True)
+
+        bucket = serializers.ChoiceField(choices=["hour", "day"])
+        tz = serializers.CharField()
+        buckets = BucketSerializer(many=True)
+        total = TotalSerializer()
+
     @extend_schema(parameters=[
         OpenApiParameter("from", str, description="ISO 8601 time with zone, or a date"),
         OpenApiParameter("to", str, description="ISO 8601 time with zone, or a date (exclusive)"),
         OpenApiParameter("bucket", str, enum=["hour", "day"], description="default hour"),
         OpenApiParameter("tz", str, description="IANA time zone; default: the profile's"),
-    ], responses={200: BlinkStatsSerializer})
+    ], responses={200: OutputSerializer})
     def get(self, request):
         bucket = request.query_params.get("bucket", "hour")
         if bucket not in selectors.BUCKETS:

@@ -1,5 +1,6 @@
-"""Serializers describe the blink wire format for the OpenAPI schema only; records are
-validated by the compiled ingest schema (telemetry/blink/wire.py)."""
+"""The blink record's wire format, described for the OpenAPI schema only; records are
+validated by the compiled ingest schema (telemetry/blink/wire.py). Each view nests its
+own input and output."""
 
 from rest_framework import serializers
 
@@ -11,44 +12,3 @@ class BlinkRecordSerializer(serializers.Serializer):
     interval_s = serializers.FloatField(help_text="Seconds of tracking the count covers")
     screen_time_s = serializers.FloatField(required=False, help_text="Any other field is kept as an extra")
     session_id = serializers.CharField(required=False)
-
-
-class SyncRequestSerializer(serializers.Serializer):
-    records = BlinkRecordSerializer(many=True)
-
-
-class RecordOutcomeSerializer(serializers.Serializer):
-    index = serializers.IntegerField()
-    client_id = serializers.CharField(allow_null=True)
-    outcome = serializers.ChoiceField(choices=["created", "duplicate", "rejected"])
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
-
-
-class SyncResultSerializer(serializers.Serializer):
-    sensor_id = serializers.CharField()
-    created = serializers.IntegerField()
-    duplicates = serializers.IntegerField()
-    rejected = serializers.IntegerField()
-    cursor = serializers.CharField(allow_null=True, help_text="Newest timestamp stored for the tracker")
-    results = RecordOutcomeSerializer(many=True)
-
-
-class BlinkBucketSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
-    blinks = serializers.IntegerField()
-    tracked_s = serializers.FloatField()
-    blinks_per_min = serializers.FloatField(allow_null=True)
-    records = serializers.IntegerField()
-
-
-class BlinkTotalSerializer(serializers.Serializer):
-    blinks = serializers.IntegerField()
-    tracked_s = serializers.FloatField()
-    blinks_per_min = serializers.FloatField(allow_null=True)
-
-
-class BlinkStatsSerializer(serializers.Serializer):
-    bucket = serializers.ChoiceField(choices=["hour", "day"])
-    tz = serializers.CharField()
-    buckets = BlinkBucketSerializer(many=True)
-    total = BlinkTotalSerializer()

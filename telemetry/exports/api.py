@@ -1,7 +1,7 @@
 """POST /exports (queue a CSV export to S3), GET /exports, GET /exports/{id} (with a download URL when done)."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -9,8 +9,9 @@ from core import storage
 from core.pagination import PageNumberPagination
 from sensors.selectors import sensor_list
 from telemetry.exports import selectors, services
-from telemetry.exports.serializers import ExportJobSerializer, ExportRequestSerializer
-from telemetry.models import ExportStatus
+from core.datetimes import AwareDateTimeField
+from telemetry.exports.serializers import ExportJobSerializer
+from telemetry.models import ExportKind, ExportStatus
 
 
 class StorageNotConfigured(exceptions.APIException):
@@ -29,15 +30,22 @@ def _job_body(job) -> dict:
 class ExportListApi(APIView):
     """Your export jobs, newest first; POST queues a new one (202) for one of your sensors."""
 
+    class InputSerializer(serializers.Serializer):
+        sensor = serializers.CharField(max_length=50, help_text="Id of one of your sensors")
+        start = AwareDateTimeField(help_text="ISO 8601 with a zone, or epoch milliseconds (inclusive)")
+        end = AwareDateTimeField(help_text="ISO 8601 with a zone, or epoch milliseconds (exclusive)")
+        kind = serializers.ChoiceField(choices=ExportKind.choices, required=False,
+                                       help_text="Default: blink for eye trackers, imu for IMUs, metric otherwise")
+
     @extend_schema(responses={200: ExportJobSerializer(many=True)})
     def get(self, request):
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(selectors.export_jobs_of(user=request.user), request, view=self)
         return paginator.get_paginated_response(ExportJobSerializer(page, many=True).data)
 
-    @extend_schema(request=ExportRequestSerializer, responses={202: ExportJobSerializer})
+    @extend_schema(request=InputSerializer, responses={202: ExportJobSerializer})
     def post(self, request):
-        given = ExportRequestSerializer(data=request.data)
+        given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
         sensor = sensor_list(user=request.user).filter(pk=data["sensor"]).first()

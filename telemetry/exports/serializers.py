@@ -1,15 +1,6 @@
 from rest_framework import serializers
 
-from core.datetimes import AwareDateTimeField
-from telemetry.models import ExportJob, ExportKind
-
-
-class ExportRequestSerializer(serializers.Serializer):
-    sensor = serializers.CharField(max_length=50, help_text="Id of one of your sensors")
-    start = AwareDateTimeField(help_text="ISO 8601 with a zone, or epoch milliseconds (inclusive)")
-    end = AwareDateTimeField(help_text="ISO 8601 with a zone, or epoch milliseconds (exclusive)")
-    kind = serializers.ChoiceField(choices=ExportKind.choices, required=False,
-                                   help_text="Default: blink for eye trackers, imu for IMUs, metric otherwise")
+from telemetry.models import ExportJob
 
 
 class ExportJobSerializer(serializers.ModelSerializer):
