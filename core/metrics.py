@@ -1,10 +1,51 @@
-"""Prometheus metrics shared by the whole process; apps add their own to REGISTRY."""
+"""Prometheus metrics; apps add their own to REGISTRY.
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, PlatformCollector, ProcessCollector
+One process (`make run`, tests): REGISTRY's samples are what /metrics serves. Several
+processes (the stack and the systemd units set PROMETHEUS_MULTIPROC_DIR): every process,
+Daphne and Celery alike, writes its samples to files in that directory, and one scrape of
+/metrics on any web process sums them over all of them (prometheus_client's multiprocess
+mode). Custom collectors registered on REGISTRY (the BLE gateway's state) still describe
+the answering process alone; CPU and memory are left out there, as they would be one random
+process's.
+"""
 
-REGISTRY = CollectorRegistry(auto_describe=True)
-ProcessCollector(registry=REGISTRY)
-PlatformCollector(registry=REGISTRY)
+import os
+
+from prometheus_client import (CollectorRegistry, Counter, Histogram, PlatformCollector, ProcessCollector,
+                               generate_latest, multiprocess)
+from prometheus_client.metrics import MetricWrapperBase
+
+MULTIPROCESS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+
+
+class _Registry(CollectorRegistry):
+    """Keeps aside the custom collectors registered on it: in multiprocess mode they are
+    served from this process, while the metrics proper come summed from the directory."""
+
+    def __init__(self):
+        super().__init__(auto_describe=True)
+        self.custom = CollectorRegistry(auto_describe=True)
+
+    def register(self, collector) -> None:
+        super().register(collector)
+        if not isinstance(collector, (MetricWrapperBase, ProcessCollector, PlatformCollector)):
+            self.custom.register(collector)
+
+
+REGISTRY = _Registry()
+if not MULTIPROCESS_DIR:
+    ProcessCollector(registry=REGISTRY)
+    PlatformCollector(registry=REGISTRY)
+
+
+def metrics_exposition() -> bytes:
+    """The text one scrape of /metrics gets."""
+    if not MULTIPROCESS_DIR:
+        return generate_latest(REGISTRY)
+    summed = CollectorRegistry()
+    multiprocess.MultiProcessCollector(summed, path=MULTIPROCESS_DIR)
+    return generate_latest(summed) + generate_latest(REGISTRY.custom)
+
 
 HTTP_REQUESTS = Counter(
     "sensorium_http_requests_total",

@@ -4,11 +4,11 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from core.errors import json_error
 from core.health import status_report
-from core.metrics import REGISTRY
+from core.metrics import metrics_exposition
 
 
 @require_GET
@@ -32,5 +32,5 @@ def metrics(request):
         presented = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(presented, token):
             return json_error("A valid metrics bearer token is required.", 401)
-    return HttpResponse(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(metrics_exposition(), content_type=CONTENT_TYPE_LATEST)
 

@@ -7,4 +7,4 @@ class WorkersConfig(AppConfig):
     def ready(self) -> None:
         # Every process registers the tasks (and the heartbeat signals), so the apps below
         # enqueue by task name (`celery.current_app.tasks[name]`) without importing upward.
-        from workers import tasks  # noqa: F401
+        from workers import metrics, tasks  # noqa: F401  (metrics: Celery's signals)
