@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 FLEET_HZ ?= 5
 
-.PHONY: install run test check-deploy clean
+.PHONY: install run test stack check-deploy clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,15 @@ run: install
 
 ## make test: the whole suite; with DATABASE_URL/REDIS_URL/CELERY_BROKER_URL set it runs against those services
 test: install
+	@bash tests/system-packages.sh
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## make stack: production-like on one machine against the services the environment names (DATABASE_URL,
+## REDIS_URL, CELERY_BROKER_URL; .env is read): migrate, then honcho runs STACK_WEB Daphne processes (default 2)
+## behind HAProxy on STACK_BIND (default 127.0.0.1:8000), a Celery worker and beat
+stack: install
+	$(PY) manage.py migrate --no-input
+	$(PY) deploy/stack.py
 
 ## make check-deploy: Django's deployment checklist with the production settings (needs SECRET_KEY and ALLOWED_HOSTS)
 check-deploy: install

@@ -1,10 +1,14 @@
-"""Headless Chromium for browser tests: Debian's /usr/bin/chromium driven by Playwright.
+"""Headless Chromium for browser tests: Debian's chromium (or the binary CHROMIUM names) driven
+by Playwright. `make test` installs Debian's package when it runs as root and it is missing;
+without a browser the tests marked `browser` are reported as skipped, saying so.
 
 Inside Playwright's sync API an event loop is running, where Django refuses ORM calls:
 set the database up before `chromium_page()` opens, and check it after it closes.
 Screenshots go to var/test-artifacts/ for a person to look at.
 """
 
+import os
+import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -12,7 +16,8 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "var" / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+NO_CHROMIUM = "no Chromium here: apt-get install chromium (make test does it as root), or set CHROMIUM to its binary"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 DESKTOP = {"width": 1280, "height": 900}

@@ -7,6 +7,7 @@ from django.db import connections
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from tests.browser import CHROMIUM, NO_CHROMIUM
 from tests.factories import UserFactory, sensor_make
 
 PASSWORD = "correct-horse-battery"
@@ -17,6 +18,8 @@ def pytest_collection_modifyitems(config, items):
         if item.get_closest_marker("services") and not SERVICES:
             item.add_marker(pytest.mark.skip(
                 reason="needs the real services: set DATABASE_URL, REDIS_URL and CELERY_BROKER_URL"))
+        if item.get_closest_marker("browser") and CHROMIUM is None:
+            item.add_marker(pytest.mark.skip(reason=NO_CHROMIUM))
 
 
 @pytest.fixture(scope="session", autouse=True)
