@@ -10,12 +10,19 @@ process's.
 """
 
 import os
+import socket
 
 from prometheus_client import (CollectorRegistry, Counter, Histogram, PlatformCollector, ProcessCollector,
-                               generate_latest, multiprocess)
+                               generate_latest, multiprocess, values)
 from prometheus_client.metrics import MetricWrapperBase
 
 MULTIPROCESS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+
+if MULTIPROCESS_DIR:
+    # Files are named by process id; containers sharing the directory (compose.yaml) all have
+    # a pid 1, so the host name goes in too ('_' separates the file name's parts).
+    _HOST = socket.gethostname().replace("_", "-")
+    values.ValueClass = values.MultiProcessValue(lambda: f"{_HOST}-{os.getpid()}")
 
 
 class _Registry(CollectorRegistry):

@@ -33,10 +33,11 @@ def procfile_commands(*, bin_dir: str, ports: list[int], beat_schedule: str) -> 
     return commands
 
 
-def haproxy_config(*, bind: str, ports: list[int]) -> str:
-    """HTTP and WebSocket (HTTP/1.1 upgrade, then a tunnel) over the Daphne processes."""
-    servers = "\n".join(f"    server web{index + 1} 127.0.0.1:{port} check inter 2s fall 2 rise 1"
-                        for index, port in enumerate(ports))
+def haproxy_config(*, bind: str, servers: list[str]) -> str:
+    """HTTP and WebSocket (HTTP/1.1 upgrade, then a tunnel) over the Daphne processes at
+    `servers` ("host:port" each)."""
+    lines = "\n".join(f"    server web{index + 1} {address} check inter 2s fall 2 rise 1"
+                      for index, address in enumerate(servers))
     return f"""\
 global
     log stdout format raw local0 info
@@ -65,8 +66,18 @@ backend daphne
     option httpchk GET /health
     http-check expect status 200
     http-response set-header X-Sensorium-Backend %s
-{servers}
+    # A server name that does not resolve yet (a container still starting) is no error.
+    default-server init-addr last,libc,none
+{lines}
 """
+
+
+COMPOSE_HAPROXY = ROOT / "deploy" / "compose-haproxy.cfg"
+
+
+def compose_haproxy_config() -> str:
+    """compose.yaml's proxy: the same configuration over its two web containers."""
+    return haproxy_config(bind="0.0.0.0:8000", servers=["web1:8101", "web2:8101"])
 
 
 def procfile_text(commands: dict[str, str]) -> str:
@@ -98,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = procfile_commands(bin_dir=str(Path(sys.executable).parent), ports=ports,
                                  beat_schedule=str(out / "celerybeat-schedule"))
     commands["proxy"] = f"haproxy -db -f {out / 'haproxy.cfg'}"
-    (out / "haproxy.cfg").write_text(haproxy_config(bind=args.bind, ports=ports))
+    (out / "haproxy.cfg").write_text(haproxy_config(bind=args.bind, servers=[f"127.0.0.1:{port}" for port in ports]))
     (out / "Procfile").write_text(procfile_text(commands))
     print(f"Sensorium stack: {args.web} Daphne behind http://{args.bind}/, worker, beat ({out}/Procfile)")
     if args.write_only:

@@ -28,7 +28,8 @@ needs_haproxy = pytest.mark.skipif(HAPROXY is None, reason="haproxy is not insta
 def proxy_in_front_of(*servers, tmp_path: Path):
     port = free_port()
     config = tmp_path / "haproxy.cfg"
-    config.write_text(stack.haproxy_config(bind=f"127.0.0.1:{port}", ports=[server.port for server in servers]))
+    config.write_text(stack.haproxy_config(bind=f"127.0.0.1:{port}",
+                                           servers=[f"127.0.0.1:{server.port}" for server in servers]))
     log = (tmp_path / "haproxy.log").open("w")
     process = subprocess.Popen([HAPROXY, "-db", "-f", str(config)], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
