@@ -12,6 +12,8 @@ os.environ.setdefault("SECURE_HTTPS", "0")
 # broker with the `broker_mode` fixture, and the subprocesses they start use it too.
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
 os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "test"))
+# The suite checks the log file too (production writes one only when LOG_DIR is set).
+os.environ.setdefault("LOG_DIR", os.path.join(os.environ["VAR_DIR"], "log"))
 
 from project.settings import *  # noqa: E402,F403
 

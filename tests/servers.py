@@ -123,19 +123,20 @@ def daphne_server(port: int | None = None, **env: str):
 
 
 @contextmanager
-def celery_worker(*, queues: str = "", concurrency: int = 1, pool: str = "prefork", write_delay_s: float = 0,
+def celery_worker(*, queues: str | None = "", concurrency: int = 1, pool: str = "prefork", write_delay_s: float = 0,
                   **env: str):
-    """A worker of the project's app; with `write_delay_s`, one that holds each readings batch
-    written but uncommitted that long (tests/slow_writes.py), so a test can kill it mid-write."""
+    """A worker of the project's app consuming `queues` (by default every queue the app routes
+    tasks to; None: no -Q at all, as a bare `celery -A project worker` starts); with
+    `write_delay_s`, one that holds each readings batch written but uncommitted that long
+    (tests/slow_writes.py), so a test can kill it mid-write."""
     log = _log_path("celery")
     app = "project"
     if write_delay_s:
         app, env["SLOW_WRITES_DELAY_S"] = "tests.slow_writes", str(write_delay_s)
-    # By default the worker consumes every queue the app routes tasks to.
-    queues = queues or ",".join(broker_queue_names())
+    chosen = [] if queues is None else ["-Q", queues or ",".join(broker_queue_names())]
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(BIN / "celery"), "-A", app, "worker", "-l", "info", "-Q", queues,
+            [str(BIN / "celery"), "-A", app, "worker", "-l", "info", *chosen,
              "-c", str(concurrency), "-P", pool, "--without-gossip", "--without-mingle",
              "-n", f"test-{os.getpid()}-{time.monotonic_ns()}@%h"],
             cwd=ROOT, env=server_env(**env), stdout=out, stderr=subprocess.STDOUT)

@@ -7,6 +7,7 @@ CELERY_BROKER_URL tasks run eagerly in the caller.
 from datetime import timedelta
 
 from celery.schedules import crontab
+from kombu import Exchange, Queue
 
 from .alerts import ALERTS_SILENCE_CHECK_INTERVAL_S
 from .environment import env
@@ -80,7 +81,7 @@ CELERY_TIMEZONE = "UTC"
 
 # --- Celery: queues ------------------------------------------------------------------
 CELERY_TASK_ROUTES = {
-    # Readings are written by one task on its own queue: run workers with `-Q telemetry,celery`.
+    # Readings are written by one task on a queue of its own.
     "workers.tasks.readings.readings_write_batch": {"queue": "telemetry"},
     # Collect jobs need the radio: run a worker with `-Q ble` on the gateway machine.
     "workers.tasks.ble.collect_job_run": {"queue": "ble"},
@@ -88,6 +89,10 @@ CELERY_TASK_ROUTES = {
     "workers.tasks.alerts.notification_deliver": {"queue": "alerts"},
     "workers.tasks.alerts.batch_evaluate": {"queue": "alerts"},
 }
+# Declared, so that a bare `celery -A project worker` consumes them all; `ble`, left out,
+# is consumed only by a worker started with `-Q ble`. Each as Celery would create it.
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name, type="direct"), routing_key=name)
+                      for name in (CELERY_TASK_DEFAULT_QUEUE, "telemetry")]
 
 # --- Celery: the beat schedule -------------------------------------------------------
 CELERY_BEAT_SCHEDULE = {

@@ -8,14 +8,16 @@ import shutil
 import subprocess
 import time
 import urllib.request
-from contextlib import contextmanager
-from datetime import datetime, timezone
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import pytest
 import websockets
 
 from deploy import stack
+from telemetry import ingest
+from telemetry.models import ImuReading
+from tests.conftest import SERVICES
 from tests.factories import sensor_make
 from tests.servers import ROOT, celery_worker, daphne_server, free_port
 from workers.metrics import READINGS_WRITE_TASK
@@ -112,7 +114,7 @@ def test_http_and_device_websockets_pass_the_proxy_to_both_processes(two_web_pro
         async with websockets.connect(f"{proxy_ws}/ws/devices/{sensor.pk}/",
                                       additional_headers={"Authorization": f"Device {token}"}) as device:
             assert json.loads(await device.recv())["type"] == "ready"
-            reading = {"sensor_id": sensor.pk, "timestamp": datetime.now(timezone.utc).isoformat(),
+            reading = {"sensor_id": sensor.pk, "timestamp": f"2026-11-22T12:00:0{seq}.000Z",
                        "acceleration": {"x": 0.0, "y": 0.0, "z": 9.81}, "gyroscope": {"x": 0.0, "y": 0.0, "z": 0.0}}
             await device.send(json.dumps({"type": "telemetry", "seq": seq, "readings": [reading]}))
             async with asyncio.timeout(15):
@@ -121,11 +123,17 @@ def test_http_and_device_websockets_pass_the_proxy_to_both_processes(two_web_pro
                     if frame["type"] == "ack":
                         return frame
 
-    with proxy_in_front_of(first, second, tmp_path=tmp_path) as proxy:
+    # On the services a worker stores what the web processes hand to the broker.
+    with proxy_in_front_of(first, second, tmp_path=tmp_path) as proxy, \
+            (celery_worker(pool="threads") if SERVICES else nullcontext()):
         assert set(backends_answering(proxy, tries=6)) == {"web1", "web2"}
         proxy_ws = proxy.replace("http://", "ws://")
         acks = [asyncio.run(one_frame(proxy_ws, seq)) for seq in (1, 2, 3, 4)]
+        deadline = time.monotonic() + 30
+        while ImuReading.objects.filter(sensor_id=sensor.pk).count() < 4 and time.monotonic() < deadline:
+            time.sleep(0.2)
     assert [ack["seq"] for ack in acks] == [1, 2, 3, 4]
+    assert ImuReading.objects.filter(sensor_id=sensor.pk).count() == 4
     # Both processes served device sockets: the connection log of each names the device path.
     assert all(f"/ws/devices/{sensor.pk}/" in server.output() for server in (first, second))
 
@@ -156,6 +164,24 @@ def test_the_workers_task_and_write_metrics_reach_the_web_scrape(two_web_process
     assert written == 25
     assert sample(text, "sensorium_celery_tasks_total", task=READINGS_WRITE_TASK, outcome="succeeded") >= 1
     assert sample(text, "sensorium_readings_write_duration_seconds_count") >= 1
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
+def test_a_bare_worker_stores_readings_and_leaves_the_gateways_queue_alone(broker_mode, user):
+    sensor, _ = sensor_make(owner=user)
+    readings = [{"sensor_id": sensor.pk, "timestamp": f"2026-11-22T11:00:{n:02d}.000Z",
+                 "acceleration": {"x": 0.0, "y": 0.0, "z": 9.81}, "gyroscope": {"x": 0.0, "y": 0.0, "z": 0.0}}
+                for n in range(40)]
+    with celery_worker(queues=None, pool="threads", concurrency=2) as worker:
+        assert ingest.accept(payload=readings, source="test", device=sensor).accepted == 40
+        deadline = time.monotonic() + 30
+        while ImuReading.objects.filter(sensor_id=sensor.pk).count() < 40 and time.monotonic() < deadline:
+            time.sleep(0.2)
+    assert ImuReading.objects.filter(sensor_id=sensor.pk).count() == 40, worker.output()[-2000:]
+    consumed = re.search(r"\[queues\](.*?)\n\n", worker.output(), re.S).group(1)
+    assert ".> celery " in consumed and ".> telemetry " in consumed and ".> ble " not in consumed
 
 
 def test_make_stack_writes_a_procfile_and_a_proxy_config_haproxy_accepts(tmp_path):

@@ -4,6 +4,10 @@ import gzip
 import json
 import logging
 import logging.handlers
+import os
+import subprocess
+import sys
+import time
 
 import pytest
 from django.conf import settings
@@ -97,3 +101,38 @@ def test_log_files_stay_when_s3_is_down(s3, settings, tmp_path):
     assert result["uploaded"] == [] and "S3 unreachable after 2 attempts" in result["failed"]
     kept = sorted(path.read_bytes() for path in tmp_path.iterdir() if path.name != "daphne.log")
     assert kept == sorted(contents)  # claimed, not lost: the next run uploads them
+
+
+WRITER = """
+import logging, os, sys, time
+import django
+django.setup()
+log = logging.getLogger("sensorium.writer")
+for n in range(300):
+    log.warning("process %s line %s %s", os.getpid(), n, "x" * 200)
+    time.sleep(0.002)
+"""
+
+
+def test_several_processes_share_one_log_file_and_follow_it_when_logrotate_moves_it(tmp_path):
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER)
+    log_dir = tmp_path / "log"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "project.settings_test", "LOG_DIR": str(log_dir),
+           "PYTHONPATH": str(settings.BASE_DIR)}
+    writers = [subprocess.Popen([sys.executable, str(script)], env=env, stdout=subprocess.DEVNULL)
+               for _ in range(2)]
+    live = log_dir / "writer.log"
+    deadline = time.monotonic() + 30
+    while (not live.exists() or live.stat().st_size < 20_000) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    live.rename(log_dir / "writer.log.1")  # what logrotate does
+    assert all(writer.wait(60) == 0 for writer in writers)
+
+    lines = [json.loads(line) for path in (log_dir / "writer.log.1", live) for line in path.read_text().splitlines()]
+    per_process: dict[str, set[str]] = {}
+    for line in lines:
+        _, pid, _, n, _ = line["message"].split(" ", 4)
+        per_process.setdefault(pid, set()).add(n)
+    assert len(per_process) == 2 and all(len(seen) == 300 for seen in per_process.values())
+    assert live.stat().st_size > 0  # both went on writing into the new file

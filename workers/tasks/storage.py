@@ -98,6 +98,8 @@ def logs_upload(self) -> dict:
     their upload succeeds."""
     if not storage.storage_enabled("logs"):
         return {"skipped": "S3_BUCKET_LOGS is not set"}
+    if settings.LOG_DIR is None:
+        return {"skipped": "LOG_DIR is not set: logs go to standard output only"}
     bucket, host = storage.bucket_for("logs"), socket.gethostname()
     keys: list[str] = []
 
