@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -43,9 +44,11 @@ def test_an_unhandled_error_is_a_json_500_and_its_traceback_is_logged_with_the_r
     if path == "/api/v1/failing":
         assert line["user"] == "alice"  # DRF authenticated the request before the view failed
 
-    for handler in logging.getLogger().handlers:
+    files = [handler for handler in logging.getLogger().handlers if isinstance(handler, logging.FileHandler)
+             and os.path.dirname(handler.baseFilename) == os.path.abspath(settings.LOG_DIR)]
+    for handler in files:
         handler.flush()
-    log_file = settings.LOG_DIR / "pytest.log"
+    (log_file,) = {Path(handler.baseFilename) for handler in files}  # LOG_DIR/<program>.log
     logged = [json.loads(text) for text in log_file.read_text().splitlines() if "req-500-check" in text]
     assert any("RuntimeError" in entry.get("exc", "") for entry in logged)
 
