@@ -116,14 +116,20 @@ def rows_store(*, table: str, rows: list[msgspec.Struct]) -> int:
     return len(rows)
 
 
-# --- Partitions and retention (PostgreSQL without TimescaleDB) ------------------------
+# --- Partitions, chunks and retention --------------------------------------------------
+
+TIMESCALE_AVAILABLE_SQL = (
+    "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb' "
+    "AND 'timescaledb' = ANY(string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ','))")
+
 
 def timescale_available() -> bool:
-    """TimescaleDB can be used: PostgreSQL, and the extension is installable here."""
+    """TimescaleDB can be used: PostgreSQL, the extension is installed on the server and the
+    server preloads its library (without that, CREATE EXTENSION fails: plain partitions then)."""
     if connection.vendor != "postgresql":
         return False
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'")
+        cursor.execute(TIMESCALE_AVAILABLE_SQL)
         return cursor.fetchone() is not None
 
 
@@ -196,7 +202,8 @@ def timescale_sql(*, layout: TableLayout, retention_days: int, compress_after_da
     return [
         "CREATE EXTENSION IF NOT EXISTS timescaledb",
         f"SELECT create_hypertable('{layout.table}', 'timestamp', "
-        f"chunk_time_interval => INTERVAL '{layout.chunk_interval}', migrate_data => true, if_not_exists => true)",
+        f"chunk_time_interval => INTERVAL '{layout.chunk_interval}', migrate_data => true, if_not_exists => true, "
+        "create_default_indexes => false)",
         f"ALTER TABLE {layout.table} SET (timescaledb.compress, "
         f"timescaledb.compress_segmentby = '{segment}', timescaledb.compress_orderby = 'timestamp DESC')",
         f"SELECT add_compression_policy('{layout.table}', INTERVAL '{compress_after_days} days', if_not_exists => true)",
@@ -205,9 +212,10 @@ def timescale_sql(*, layout: TableLayout, retention_days: int, compress_after_da
 
 
 def _partitions(*, cursor, layout: TableLayout) -> dict[str, tuple[datetime, datetime]]:
-    """Existing range partitions (not the default) with their bounds."""
+    """Existing range partitions (not the default) with their bounds, named as
+    `tableoid::regclass` names them (schema-qualified outside the search path)."""
     cursor.execute(
-        "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "
+        "SELECT c.oid::regclass::text, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "
         "JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
         "WHERE p.relname = %s", [layout.table])
     bounds = {}
@@ -217,6 +225,54 @@ def _partitions(*, cursor, layout: TableLayout) -> dict[str, tuple[datetime, dat
         start, end = (part.split("'")[1] for part in expression.split(" TO "))
         bounds[name] = (datetime.fromisoformat(start), datetime.fromisoformat(end))
     return bounds
+
+
+IMU_VALUE_COLUMNS = IMU_COLUMNS[2:]
+
+
+def imu_primary_key_sql(*, constraint: str, include: bool) -> list[str]:
+    """The IMU primary key (sensor_id, timestamp), carrying the value columns as INCLUDE
+    columns or not: with them, "one sensor, last 24 h" is an index-only scan (plain and
+    partitioned PostgreSQL, and TimescaleDB's uncompressed chunks alike)."""
+    including = f" INCLUDE ({', '.join(IMU_VALUE_COLUMNS)})" if include else ""
+    return [f"ALTER TABLE {IMU_TABLE} DROP CONSTRAINT {constraint}",
+            f"ALTER TABLE {IMU_TABLE} ADD CONSTRAINT {constraint} PRIMARY KEY (sensor_id, timestamp){including}"]
+
+
+def imu_primary_key_rebuild(*, db, include: bool) -> bool:
+    """Make the IMU primary key covering (or not), unless it already is; True if rebuilt."""
+    with db.cursor() as cursor:
+        cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                       "WHERE conrelid = %s::regclass AND contype = 'p'", [IMU_TABLE])
+        constraint, definition = cursor.fetchone()
+        if ("INCLUDE" in definition) == include:
+            return False
+        for statement in imu_primary_key_sql(constraint=constraint, include=include):
+            cursor.execute(statement)
+    return True
+
+
+def timescale_default_indexes_sql() -> list[str]:
+    """create_hypertable's default index on time alone, which no query here reads (they go by
+    sensor) and every row paid for: hypertables made by migration 0002 before it passed
+    create_default_indexes => false."""
+    return [f"DROP INDEX IF EXISTS {table}_timestamp_idx" for table in TABLES]
+
+
+CHUNKS_SQL = ("SELECT format('%%I.%%I', chunk_schema, chunk_name)::regclass::text, range_start, range_end "
+              "FROM timescaledb_information.chunks WHERE hypertable_name = %s ORDER BY range_start")
+
+
+def chunks(*, layout: TableLayout) -> dict[str, tuple[datetime, datetime]]:
+    """TimescaleDB: the hypertable's chunks with their time ranges, named like partitions."""
+    with connection.cursor() as cursor:
+        cursor.execute(CHUNKS_SQL, [layout.table])
+        return {name: (start, end) for name, start, end in cursor.fetchall()}
+
+
+def chunks_drop_sql(*, layout: TableLayout) -> str:
+    """Drop the chunks that end before an instant (the one parameter); returns their names."""
+    return f"SELECT drop_chunks('{layout.table}', older_than => %s)::text"
 
 
 def partitions_ensure(*, today: date | None = None, days_ahead: int | None = None) -> list[str]:
@@ -327,8 +383,9 @@ def retention_apply(*, now: datetime | None = None) -> list[str]:
     """Apply retention to the reading tables: whole partitions past their table's horizon
     are dropped; inside the partitions kept, metric readings of device types with a
     shorter retention are deleted set-wise (`metric_types_purge`). On TimescaleDB the
-    migration's retention policy drops chunks; SQLite (and unpartitioned PostgreSQL)
-    deletes rows past the horizon instead. Returns the partitions dropped."""
+    chunks past the horizon are dropped here too (`drop_chunks`, as the retention policy
+    would at its next run); SQLite (and unpartitioned PostgreSQL) deletes rows past the
+    horizon instead. Returns the partitions or chunks dropped."""
     now = now or datetime.now(timezone.utc)
     mode = storage_mode()
     dropped: list[str] = []
@@ -337,6 +394,10 @@ def retention_apply(*, now: datetime | None = None) -> list[str]:
         if mode == "partitioned":
             with connection.cursor() as cursor:
                 dropped += _partitions_drop(cursor=cursor, layout=layout, cutoff=cutoff)
+        elif mode == "timescale":
+            with connection.cursor() as cursor:
+                cursor.execute(chunks_drop_sql(layout=layout), [cutoff])
+                dropped += [name for (name,) in cursor.fetchall()]
         elif mode == "plain":
             with connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {layout.table} WHERE timestamp < %s",

@@ -1,5 +1,10 @@
 """Storage layout: partitions ahead of need, retention by dropping partitions, the
-TimescaleDB path (as SQL text: the extension is not installed here), the write task."""
+TimescaleDB path, the write task.
+
+Each PostgreSQL test asserts its backend's own truth: native partitions on plain PostgreSQL,
+hypertable chunks and policies where TimescaleDB is installed (CI has no TimescaleDB: there
+the SQL the TimescaleDB path emits is checked as text, and the suite is run against a real
+TimescaleDB outside CI)."""
 
 from datetime import date, datetime, timedelta, timezone
 from unittest import mock
@@ -30,14 +35,39 @@ def partition_of(table: str, **where) -> str:
 
 
 def partition_names(table: str) -> set[str]:
+    """Partitions (or TimescaleDB's chunks, children of their hypertable too), named as
+    `partition_of` and retention name them."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        cursor.execute("SELECT c.oid::regclass::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
                        "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = %s", [table])
+        return {name for (name,) in cursor.fetchall()}
+
+
+def on_timescale() -> bool:
+    return storage.storage_mode() == "timescale"
+
+
+def timescale_jobs(table: str) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT proc_name FROM timescaledb_information.jobs WHERE hypertable_name = %s", [table])
         return {name for (name,) in cursor.fetchall()}
 
 
 @on_postgres
 def test_migration_made_partitions_around_today_and_a_default(db):
+    if on_timescale():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT hypertable_name, time_interval FROM timescaledb_information.dimensions "
+                           "WHERE hypertable_name = ANY(%s)", [list(storage.TABLES)])
+            assert dict(cursor.fetchall()) == {storage.IMU_TABLE: timedelta(days=1),
+                                               storage.METRIC_TABLE: timedelta(days=7)}
+            cursor.execute("SELECT hypertable_name, attname FROM timescaledb_information.compression_settings "
+                           "WHERE segmentby_column_index IS NOT NULL ORDER BY 1, segmentby_column_index")
+            assert cursor.fetchall() == [(storage.IMU_TABLE, "sensor_id"), (storage.METRIC_TABLE, "sensor_id"),
+                                         (storage.METRIC_TABLE, "name")]
+        for table in storage.TABLES:
+            assert {"policy_compression", "policy_retention"} <= timescale_jobs(table)
+        return
     today = datetime.now(timezone.utc).date()
     monday = today - timedelta(days=today.weekday())
     assert storage.storage_mode() == "partitioned"
@@ -51,6 +81,12 @@ def test_migration_made_partitions_around_today_and_a_default(db):
 def test_a_reading_outside_every_partition_waits_in_default_and_moves_when_its_partition_is_made(db):
     moment = datetime(2030, 1, 10, 12, tzinfo=timezone.utc)
     storage.rows_store(table=storage.IMU_TABLE, rows=imu_rows("imu-far", moment))
+    if on_timescale():  # a chunk for its day is made as it is written
+        (chunk,) = [(start, end) for name, (start, end) in storage.chunks(layout=storage.TABLES[storage.IMU_TABLE]).items()
+                    if name == partition_of(storage.IMU_TABLE, sensor_id="imu-far")]
+        assert chunk[0] <= moment < chunk[1] and chunk[1] - chunk[0] == timedelta(days=1)
+        assert storage.partitions_ensure(today=date(2030, 1, 10), days_ahead=2) == []
+        return
     assert partition_of(storage.IMU_TABLE, sensor_id="imu-far") == "telemetry_imu_reading_default"
 
     created = storage.partitions_ensure(today=date(2030, 1, 10), days_ahead=2)
@@ -70,13 +106,16 @@ def test_retention_drops_whole_partitions_past_the_horizon_and_keeps_recent_ones
     storage.rows_store(table=storage.IMU_TABLE, rows=imu_rows("imu-old", old))
     storage.rows_store(table=storage.IMU_TABLE, rows=imu_rows("imu-new", recent))
     old_partition = partition_of(storage.IMU_TABLE, sensor_id="imu-old")
+    recent_partition = partition_of(storage.IMU_TABLE, sensor_id="imu-new")
 
     dropped = retention_apply_task.delay().get()
 
     assert old_partition in dropped
     assert old_partition not in partition_names(storage.IMU_TABLE)
     assert list(ImuReading.objects.values_list("sensor_id", flat=True)) == ["imu-new"]
-    assert f"telemetry_imu_reading_p{now.date():%Y%m%d}" in partition_names(storage.IMU_TABLE)
+    assert recent_partition in partition_names(storage.IMU_TABLE)
+    if not on_timescale():
+        assert f"telemetry_imu_reading_p{now.date():%Y%m%d}" in partition_names(storage.IMU_TABLE)
 
 
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="SQLite has no partitions; PostgreSQL drops them")
@@ -95,9 +134,24 @@ def test_metric_retention_is_the_longest_of_the_device_types_that_send_metrics(s
     assert storage.retention_days_for(table=storage.METRIC_TABLE) == 730
 
 
-def test_timescale_is_not_detected_where_the_extension_is_not_available(db):
-    assert storage.timescale_available() is False
-    assert storage.storage_mode() in {"partitioned", "plain"}
+def test_timescale_is_used_exactly_where_the_server_can_load_it(db):
+    """The migration made hypertables where TimescaleDB is installed and preloaded, native
+    partitions on any other PostgreSQL (an installed but not preloaded extension would fail
+    CREATE EXTENSION), plain tables on SQLite."""
+    if connection.vendor != "postgresql":
+        assert storage.timescale_available() is False and storage.storage_mode() == "plain"
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('shared_preload_libraries') ~ 'timescaledb', "
+                       "EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb')")
+        preloaded, installed = cursor.fetchone()
+    assert storage.timescale_available() is (preloaded and installed)
+    assert storage.storage_mode() == ("timescale" if preloaded and installed else "partitioned")
+
+
+def test_timescale_availability_asks_for_the_extension_and_the_preloaded_library():
+    assert "pg_available_extensions WHERE name = 'timescaledb'" in storage.TIMESCALE_AVAILABLE_SQL
+    assert "current_setting('shared_preload_libraries')" in storage.TIMESCALE_AVAILABLE_SQL
 
 
 def test_timescale_path_makes_compressed_hypertables_with_retention():
@@ -107,9 +161,40 @@ def test_timescale_path_makes_compressed_hypertables_with_retention():
     assert statements[0] == "CREATE EXTENSION IF NOT EXISTS timescaledb"
     assert ("create_hypertable('telemetry_metric_reading', 'timestamp', "
             "chunk_time_interval => INTERVAL '7 days', migrate_data => true") in text
+    assert "create_default_indexes => false" in text
     assert "timescaledb.compress_segmentby = 'sensor_id, name'" in text
     assert "add_compression_policy('telemetry_metric_reading', INTERVAL '7 days'" in text
     assert "add_retention_policy('telemetry_metric_reading', INTERVAL '730 days'" in text
+
+
+def test_on_timescale_retention_drops_the_chunks_past_each_tables_horizon(db, settings):
+    """What retention_apply sends to TimescaleDB (CI has none; a real one runs the tests above)."""
+    settings.TELEMETRY_RETENTION_DAYS = {"imu": 30, "energy_meter": 730, "eye_tracker": 365, "environment": 365,
+                                         "other": 365}
+    now = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    executed = []
+    cursor = mock.MagicMock()
+    cursor.__enter__.return_value.execute.side_effect = lambda sql, params=None: executed.append((sql, params))
+    cursor.__enter__.return_value.fetchall.return_value = [("_timescaledb_internal._hyper_1_3_chunk",)]
+    with mock.patch.object(storage, "storage_mode", return_value="timescale"), \
+            mock.patch.object(storage, "metric_types_purge", return_value=0), \
+            mock.patch.object(storage, "connection") as fake_connection:
+        fake_connection.cursor.return_value = cursor
+        dropped = storage.retention_apply(now=now)
+    assert executed == [
+        ("SELECT drop_chunks('telemetry_imu_reading', older_than => %s)::text", [now - timedelta(days=30)]),
+        ("SELECT drop_chunks('telemetry_metric_reading', older_than => %s)::text", [now - timedelta(days=730)])]
+    assert dropped == ["_timescaledb_internal._hyper_1_3_chunk"] * 2
+
+
+def test_on_timescale_chunks_are_named_as_rows_name_their_table():
+    assert storage.CHUNKS_SQL.startswith("SELECT format('%%I.%%I', chunk_schema, chunk_name)::regclass::text")
+    assert storage.imu_primary_key_sql(constraint="telemetry_imu_reading_pkey", include=True)[1] == (
+        "ALTER TABLE telemetry_imu_reading ADD CONSTRAINT telemetry_imu_reading_pkey PRIMARY KEY "
+        "(sensor_id, timestamp) INCLUDE (accel_x, accel_y, accel_z, gyro_x, gyro_y, gyro_z, battery_level, "
+        "signal_strength)")
+    assert storage.timescale_default_indexes_sql() == ["DROP INDEX IF EXISTS telemetry_imu_reading_timestamp_idx",
+                                                       "DROP INDEX IF EXISTS telemetry_metric_reading_timestamp_idx"]
 
 
 def test_the_migration_takes_the_timescale_path_when_the_extension_is_available(db):
