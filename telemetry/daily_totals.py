@@ -8,17 +8,14 @@ telemetry/rollups.py creates and refreshes them.
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 
 from telemetry.models import HourlyTotal, MetricReading, RollupWatermark
 from telemetry.schema import METRIC_NAME_PATTERN
-from telemetry.storage import timescale_installed
 from telemetry.timeseries import HOUR, day_start, hour_floor, local_day_start
 
 HOURLY_ROLLUP = "hourly_total"
-CONTINUOUS_AGGREGATE = "telemetry_hourly_total_cagg"
 
 
 def rollup_metric_names() -> tuple[str, ...]:
@@ -47,19 +44,14 @@ def _sums_live(*, sensor_id: str, name: str, ranges: list[tuple[datetime, dateti
 
 def _hourly_rows(*, sensor_id: str, name: str, start: datetime, end: datetime) -> list[tuple[datetime, float, int]]:
     """(UTC hour, total, readings) of the materialised hours in [start, end)."""
-    if not timescale_installed():
-        return list(HourlyTotal.objects.filter(sensor_id=sensor_id, name=name, hour__gte=start, hour__lt=end)
-                    .values_list("hour", "total", "readings"))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT hour, total, readings FROM {CONTINUOUS_AGGREGATE} "
-                       "WHERE sensor_id = %s AND name = %s AND hour >= %s AND hour < %s", [sensor_id, name, start, end])
-        return [(hour.astimezone(timezone.utc), total, readings) for hour, total, readings in cursor.fetchall()]
+    return list(HourlyTotal.objects.filter(sensor_id=sensor_id, name=name, hour__gte=start, hour__lt=end)
+                .values_list("hour", "total", "readings"))
 
 
 def daily_totals(*, sensor_id: str, name: str, first_day: date, last_day: date, tz: tzinfo = timezone.utc) -> list[dict]:
     """One row per day in `tz` from first_day to last_day (inclusive): the metric's sum and how
-    many readings made it. Rolled-up metrics add up materialised UTC hours (TimescaleDB: the
-    continuous aggregate; else the hours before the rollup's watermark) and sum the rest live
+    many readings made it. Rolled-up metrics add up the materialised UTC hours before the
+    rollup's watermark and sum the rest live
     (always today), so today is complete up to the newest reading. An hour that a local
     midnight cuts (zones with a :30 or :45 offset) is summed live, split at that midnight.
     Days without readings are 0."""
@@ -68,12 +60,9 @@ def daily_totals(*, sensor_id: str, name: str, first_day: date, last_day: date, 
     start, end = midnights[0], midnights[-1]
     rolled_until = start  # materialised hours cover [start, rolled_until)
     if name in rollup_metric_names():
-        if timescale_installed():
-            rolled_until = end
-        else:
-            through = (RollupWatermark.objects.filter(rollup=HOURLY_ROLLUP).values_list("through", flat=True).first())
-            if through is not None:
-                rolled_until = min(max(start, day_start(through)), end)
+        through = RollupWatermark.objects.filter(rollup=HOURLY_ROLLUP).values_list("through", flat=True).first()
+        if through is not None:
+            rolled_until = min(max(start, day_start(through)), end)
     cut_hours = {hour_floor(moment) for moment in midnights if hour_floor(moment) != moment}
     sums: dict[date, list[float]] = {day: [0.0, 0] for day in days}
     live_ranges = [(rolled_until, end)]

@@ -4,16 +4,7 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def continuous_aggregate_create(apps, schema_editor):
-    """On TimescaleDB the totals are a continuous aggregate (the table stays unused)."""
-    from telemetry.rollups import continuous_aggregate_install
-
-    continuous_aggregate_install(connection=schema_editor.connection)
-
-
 class Migration(migrations.Migration):
-    # CREATE MATERIALIZED VIEW ... WITH (timescaledb.continuous) refuses to run in a transaction.
-    atomic = False
 
     dependencies = [
         ('sensors', '0001_initial'),
@@ -47,5 +38,4 @@ class Migration(migrations.Migration):
                 'db_table': 'telemetry_daily_total',
             },
         ),
-        migrations.RunPython(continuous_aggregate_create, migrations.RunPython.noop, elidable=False),
     ]

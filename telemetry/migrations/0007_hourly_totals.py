@@ -3,13 +3,13 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from telemetry import rollups
 
-def continuous_aggregate_hourly(apps, schema_editor):
-    """TimescaleDB: the per-UTC-day continuous aggregate gives way to one of hours, which
-    daily totals in any time zone add up."""
-    from telemetry.rollups import continuous_aggregate_install
 
-    continuous_aggregate_install(connection=schema_editor.connection)
+def continuous_aggregates_drop(apps, schema_editor):
+    """TimescaleDB: the continuous aggregates of earlier versions go; the rollup table serves
+    daily totals on every backend (telemetry/rollups.py)."""
+    rollups.continuous_aggregates_drop(connection=schema_editor.connection)
 
 
 def old_watermark_delete(apps, schema_editor):
@@ -18,8 +18,6 @@ def old_watermark_delete(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    # CREATE MATERIALIZED VIEW ... WITH (timescaledb.continuous) refuses to run in a transaction.
-    atomic = False
 
     dependencies = [
         ('sensors', '0003_presence_and_commands'),
@@ -46,5 +44,5 @@ class Migration(migrations.Migration):
             name='DailyTotal',
         ),
         migrations.RunPython(old_watermark_delete, migrations.RunPython.noop),
-        migrations.RunPython(continuous_aggregate_hourly, migrations.RunPython.noop, elidable=False),
+        migrations.RunPython(continuous_aggregates_drop, migrations.RunPython.noop, elidable=False),
     ]

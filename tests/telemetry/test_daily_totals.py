@@ -4,9 +4,10 @@ the hourly rollup, today summed live."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from django.db import connection
 
 from telemetry.models import HourlyTotal, RollupWatermark
-from telemetry.rollups import continuous_aggregate_sql, daily_totals_refresh
+from telemetry.rollups import continuous_aggregates_drop_sql, daily_totals_refresh
 from tests.telemetry.readings import metrics_store
 from workers.tasks.rollups import daily_totals_refresh_task
 
@@ -91,14 +92,13 @@ def test_another_users_meter_is_not_found(bob_client, meter):
     assert daily(bob_client, meter.pk).status_code == 404
 
 
-def test_timescale_continuous_aggregate_sql():
-    create, policy = continuous_aggregate_sql(names=("energy_kwh",), refresh_start_days=3)
-    assert "WITH (timescaledb.continuous, timescaledb.materialized_only = false)" in create
-    assert "time_bucket(INTERVAL '1 hour', timestamp) AS hour" in create
-    assert "sum(value) AS total" in create and "WHERE name IN ('energy_kwh')" in create
-    assert create.endswith("WITH NO DATA")
-    assert "add_continuous_aggregate_policy('telemetry_hourly_total_cagg'" in policy
-    assert "start_offset => INTERVAL '3 days'" in policy
+def test_timescale_keeps_no_continuous_aggregate_the_rollup_table_serves_every_backend():
+    assert continuous_aggregates_drop_sql() == ["DROP MATERIALIZED VIEW IF EXISTS telemetry_daily_total_cagg",
+                                                "DROP MATERIALIZED VIEW IF EXISTS telemetry_hourly_total_cagg"]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'telemetry_%%_cagg'")
+            assert cursor.fetchone() == (0,)
 
 
 # --- Days in a time zone ----------------------------------------------------------------
