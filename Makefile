@@ -8,10 +8,11 @@ FLEET_HZ ?= 5
 
 .PHONY: install run test stack check-deploy clean
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt clients/python/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet './clients/python[test]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -28,10 +29,17 @@ run: install
 	trap 'kill $$FLEET 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(VENV)/bin/daphne -b $(HOST) -p $(PORT) project.asgi:application
 
-## make test: the whole suite; with DATABASE_URL/REDIS_URL/CELERY_BROKER_URL set it runs against those services
+## make test: the whole suite; with DATABASE_URL/REDIS_URL/CELERY_BROKER_URL set it runs against those services.
+## Then the client packages (clients/), reinstalled from this checkout, against servers their tests start.
+CLIENT_PYTEST_ARGS ?= -q
 test: install
 	@bash tests/system-packages.sh
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(PY) -m pip install --quiet --no-deps ./clients/python
+	status=0; \
+	$(VENV)/bin/pytest $(PYTEST_ARGS) || status=$$?; \
+	$(VENV)/bin/pytest -c clients/python/pyproject.toml --rootdir clients/python $(CLIENT_PYTEST_ARGS) clients/python/tests \
+		|| status=$$?; \
+	exit $$status
 
 ## make stack: production-like on one machine against the services the environment names (DATABASE_URL,
 ## REDIS_URL, CELERY_BROKER_URL; .env is read): migrate, then honcho runs STACK_WEB Daphne processes (default 2)

@@ -72,6 +72,7 @@ class CommandSerializer(serializers.ModelSerializer):
         "invalid": "Letters, digits, '_', '.' or '-', starting with a letter (at most 64)."})
     params = serializers.DictField(required=False, default=dict)
     ttl_seconds = serializers.IntegerField(required=False, min_value=1)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = Command
@@ -85,8 +86,3 @@ class CommandSerializer(serializers.ModelSerializer):
         if value > limit:
             raise serializers.ValidationError(f"At most {limit} seconds.")
         return value
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["created_by"] = instance.created_by.username if instance.created_by else None
-        return data

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 
 from sensors.models import Command, CommandStatus
 from tests.conftest import jwt_client_for
@@ -88,6 +89,16 @@ def test_commands_api_lists_with_status_and_validates(db, device, user, other_us
     # Another user cannot see, list or command the sensor.
     assert bob_client.get(f"/api/v1/sensors/{sensor.pk}/commands").status_code == 404
     assert bob_client.post(f"/api/v1/sensors/{sensor.pk}/commands", {"name": "x"}, format="json").status_code == 404
+
+
+def test_a_commands_created_by_is_the_username_as_the_schema_documents(db, device, user):
+    # The schema said integer (the user's id) while the API answered the username; clients
+    # generated from the schema failed on every command.
+    sensor, _ = device
+    body = post_command(user, sensor.pk, name="ping").json()
+    documented = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]["Command"]
+    assert body["created_by"] == user.username
+    assert documented["properties"]["created_by"]["type"] == "string"
 
 
 def test_listing_shows_commands_past_their_ttl_as_expired(db, device, user, alice_client):
