@@ -11,4 +11,5 @@ urlpatterns = [
     path("alarms/", alarm_views.alarms_page, name="alarms"),
     path("alarms/<int:alarm_id>/acknowledge", alarm_views.alarm_acknowledge_view, name="alarm-acknowledge"),
     path("alarms/<int:alarm_id>/clear", alarm_views.alarm_clear_view, name="alarm-clear"),
+    path("account/", views.account_page, name="account"),
 ]

@@ -1,8 +1,11 @@
 from datetime import timedelta
 
 from django.contrib.auth import views as auth_views
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,7 +23,10 @@ from sensors.selectors import command_list, sensor_get
 from telemetry import selectors as telemetry_selectors
 from telemetry.selectors import reading_kind
 from telemetry.blink.selectors import blink_stats, eye_tracker_get
+from users.oidc import sessions as oidc_sessions
+from users.oidc.selectors import sign_in_methods
 from users.selectors import user_time_zone
+from users.services import profile_update
 
 COMMANDS_SHOWN = 20
 WELLNESS_DAYS = 30
@@ -109,10 +115,51 @@ def wellness_page(request):
     })
 
 
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(max_length=150, required=False)
+    timezone = forms.CharField(max_length=64, label="Time zone", help_text="An IANA name, e.g. Europe/Berlin.")
+
+
+@login_required
+def account_page(request):
+    profile = request.user.profile
+    form = ProfileForm(request.POST if request.method == "POST" else None,
+                       initial={"display_name": profile.display_name, "timezone": profile.timezone})
+    if form.is_valid():
+        try:
+            profile_update(profile=profile, **form.cleaned_data)
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect("dashboards:account")
+    return render(request, "dashboards/account.html", {
+        "form": form,
+        "has_password": request.user.has_usable_password(),
+        "sign_in_methods": sign_in_methods(user=request.user),
+    })
+
+
 class SignOutView(auth_views.LogoutView):
-    """Sign-out is a POST (a link must not sign anyone out); a GET asks for confirmation."""
+    """Sign-out is a POST (a link must not sign anyone out); a GET asks for confirmation.
+
+    After a sign-in through an OpenID Connect provider that offers logout, the signed-out
+    page offers to sign out there too (RP-initiated logout).
+    """
 
     http_method_names = ["get", "post", "options"]
+    provider_sign_out = None
 
     def get(self, request, *args, **kwargs):
         return render(request, "registration/logout_confirm.html")
+
+    def post(self, request, *args, **kwargs):
+        # Read before logout flushes the session, carried into the fresh one after.
+        self.provider_sign_out = oidc_sessions.provider_sign_out_offer(session=request.session)
+        response = super().post(request, *args, **kwargs)
+        oidc_sessions.provider_sign_out_offer_keep(session=request.session, offer=self.provider_sign_out)
+        return response
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs, provider_sign_out=self.provider_sign_out)

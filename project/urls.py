@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -7,9 +6,12 @@ from core import views as core_views
 from dashboards.views import SignOutView
 from products.urls import pages as product_pages
 from users.forms import SignInForm
+from users.oidc.urls import pages as oidc_pages
+from users.oidc.views import SignInView
 
 api_v1 = [
     path("", include("users.urls")),
+    path("", include("users.oidc.urls")),
     path("", include("sensors.urls")),
     path("", include("sensors.collect_urls")),
     path("", include("transports.urls")),
@@ -27,7 +29,8 @@ urlpatterns = [
     path("products/", include((product_pages, "products"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
+    path("accounts/login/", SignInView.as_view(authentication_form=SignInForm), name="login"),
+    path("accounts/oidc/", include((oidc_pages, "oidc"))),
     path("accounts/logout/", SignOutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
 ]

@@ -46,7 +46,7 @@ def sign_in(page: Page, base_url: str, username: str, password: str, *, next_pat
     page.goto(f"{base_url}/accounts/login/?next={next_path}")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()  # not "Sign in with …"
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
