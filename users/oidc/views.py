@@ -5,6 +5,7 @@ The login page itself never calls a provider, so it works while one is down.
 """
 
 import logging
+import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -111,8 +112,9 @@ def callback(request, provider_name: str):
         failure_url = ACCOUNT_PAGE if intent == "link" else settings.LOGIN_URL
         if request.GET.get("error"):
             description = request.GET.get("error_description") or request.GET["error"]
+            error_code = re.sub(r"[^a-z_]", "", request.GET["error"].lower())[:40]  # it ends up in the log
             raise SignInRefused(f"{provider.display_name} did not sign you in: {description[:200]}",
-                                reason=f"provider_error_{request.GET['error'][:40]}")
+                                reason=f"provider_error_{error_code}")
         code = request.GET.get("code")
         if not code:
             raise SignInRefused(f"{provider.display_name} sent no authorization code back.", reason="no_code",
