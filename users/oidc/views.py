@@ -111,7 +111,7 @@ def callback(request, provider_name: str):
         intent = flow.get("intent", "sign_in")
         failure_url = ACCOUNT_PAGE if intent == "link" else settings.LOGIN_URL
         if request.GET.get("error"):
-            description = request.GET.get("error_description") or request.GET["error"]
+            description = " ".join((request.GET.get("error_description") or request.GET["error"]).split())
             error_code = re.sub(r"[^a-z_]", "", request.GET["error"].lower())[:40]  # it ends up in the log
             raise SignInRefused(f"{provider.display_name} did not sign you in: {description[:200]}",
                                 reason=f"provider_error_{error_code}")
