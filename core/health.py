@@ -127,6 +127,15 @@ def _storage() -> dict:
     return buckets_check()
 
 
+# Checks the apps above add (the MQTT broker and bridge): name → (probe, required).
+_registered: dict[str, tuple[Callable[[], dict | None], bool]] = {}
+
+
+def dependency_check_register(*, name: str, probe: Callable[[], dict | None], required: bool) -> None:
+    """Report `probe` in /status beside the built-in dependencies (it raises when down)."""
+    _registered[name] = (probe, required)
+
+
 def dependencies_check() -> list[DependencyState]:
     return [
         _timed("database", _database),
@@ -136,6 +145,7 @@ def dependencies_check() -> list[DependencyState]:
         _timed("worker", _worker, required=False),
         # Archival is not needed to serve: S3 being down degrades exports, not the API.
         _timed("storage", _storage, required=False),
+        *(_timed(name, probe, required=required) for name, (probe, required) in _registered.items()),
     ]
 
 

@@ -65,3 +65,9 @@ def presence_sweep(*, silent_for: timedelta) -> list[str]:
         if presence_disconnect(sensor_id=sensor_id, channel=channel):
             gone.append(sensor_id)
     return gone
+
+
+def presence_touch_held(*, channel: str) -> int:
+    """Every online device held on `channel` (a bridge whose broker keeps them connected) was
+    heard from just now; the sweep marks them offline if that bridge dies."""
+    return Sensor.objects.filter(online=True, connection_channel=channel).update(last_message_at=timezone.now())

@@ -51,3 +51,19 @@ def command_list(*, sensor: Sensor, limit: int = 200) -> list[Command]:
         if command.status in (CommandStatus.QUEUED, CommandStatus.SENT) and command.expires_at <= now:
             command.status, command.completed_at = CommandStatus.EXPIRED, command.expires_at
     return commands
+
+
+def sensor_find(*, sensor_id: str) -> Sensor | None:
+    """A sensor by id, whoever owns it (for transports that authenticated the device already)."""
+    return Sensor.objects.filter(pk=sensor_id).first()
+
+
+def commands_queued_held_by(*, channel: str) -> list[tuple[str, str]]:
+    """(command id, sensor id) of queued commands for online devices held on `channel`, oldest first."""
+    rows = (Command.objects.filter(status=CommandStatus.QUEUED, sensor__online=True, sensor__connection_channel=channel)
+            .order_by("created_at").values_list("pk", "sensor_id"))
+    return [(str(command_id), sensor_id) for command_id, sensor_id in rows]
+
+
+def command_sensor_id(*, command_id) -> str | None:
+    return Command.objects.filter(pk=command_id).values_list("sensor_id", flat=True).first()

@@ -20,6 +20,7 @@ from sensors.models import (
     SensorStatus,
 )
 from sensors.realtime import device_channel_send, fleet_status_publish
+from sensors.signals import device_credentials_announce
 from sensors.tokens import device_token_generate, device_token_hash
 from users.models import User
 
@@ -36,6 +37,7 @@ def sensor_create(*, owner: User, id: str, name: str, device_type: str = DeviceT
                     token_hash=device_token_hash(token), token_rotated_at=timezone.now())
     sensor.full_clean()
     sensor.save(force_insert=True)
+    device_credentials_announce(sensor_id=sensor.pk, token=token, active=status != SensorStatus.INACTIVE)
     return sensor, token
 
 
@@ -52,6 +54,7 @@ def sensor_update(*, sensor: Sensor, **fields) -> Sensor:
     credentials_changed(token_hashes=[sensor.token_hash],
                         revoked_channels=[sensor.connection_channel] if sensor.status == SensorStatus.INACTIVE else [])
     if "status" in fields:
+        device_credentials_announce(sensor_id=sensor.pk, active=sensor.status != SensorStatus.INACTIVE)
         transaction.on_commit(lambda: fleet_status_publish(sensor=sensor))
     return sensor
 
@@ -63,6 +66,7 @@ def sensor_token_rotate(*, sensor: Sensor) -> str:
     sensor.token_hash = device_token_hash(token)
     sensor.token_rotated_at = timezone.now()
     sensor.save(update_fields=["token_hash", "token_rotated_at", "updated_at"])
+    device_credentials_announce(sensor_id=sensor.pk, token=token, active=sensor.status != SensorStatus.INACTIVE)
     return token
 
 
@@ -73,6 +77,8 @@ def sensor_status_set(*, sensors, status: str) -> int:
     count = Sensor.objects.filter(pk__in=ids).update(status=status, updated_at=timezone.now())
     credentials_changed(token_hashes=[token_hash for _, token_hash, _ in rows],
                         revoked_channels=[channel for _, _, channel in rows] if status == SensorStatus.INACTIVE else [])
+    for sensor_id in ids:
+        device_credentials_announce(sensor_id=sensor_id, active=status != SensorStatus.INACTIVE)
 
     def publish():
         for sensor in Sensor.objects.filter(pk__in=ids):

@@ -2,12 +2,15 @@ from django.apps import AppConfig
 
 
 class TransportsConfig(AppConfig):
-    """The ways readings arrive: HTTP, the device WebSocket, the BLE gateway (and next MQTT).
+    """The ways readings arrive: HTTP, the device WebSocket, the BLE gateway and MQTT.
     Each is a thin adapter over telemetry.ingest through transports/devices.py."""
 
     name = "transports"
 
     def ready(self) -> None:
         from transports.ble.status import gateway_collector_register
+        from transports.mqtt import health, provisioning
 
         gateway_collector_register()
+        provisioning.receivers_connect()
+        health.checks_register()

@@ -21,3 +21,4 @@ from .telemetry import *  # noqa: F401,F403
 from .live import *  # noqa: F401,F403
 from .bluetooth import *  # noqa: F401,F403
 from .alerts import *  # noqa: F401,F403
+from .mqtt import *  # noqa: F401,F403
