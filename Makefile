@@ -21,12 +21,19 @@ install: $(VENV)/.installed
 ## and a simulated fleet streaming the demo sensors (FLEET_HZ frames/s each)
 run: install
 	DEBUG=1 $(PY) manage.py migrate --no-input
-	DEBUG=1 $(PY) manage.py seed_demo --tokens-file var/demo-tokens.txt
-	@echo "Sensorium on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/docs)"
-	@# The demo sensors stream from a simulated fleet that lives and dies with the server.
+	@# With Mosquitto installed: a private broker on a free port (var/mqtt/) and the MQTT bridge,
+	@# which live and die with the server, as does the simulated fleet the demo sensors stream from.
+	@PIDS=; trap 'kill $$PIDS 2>/dev/null' EXIT INT TERM; \
+	if BROKER=$$(DEBUG=1 $(PY) manage.py mosquitto_config --dev --dir var/mqtt); then \
+		eval "$$BROKER"; export MQTT_URL; \
+		$$MOSQUITTO -c var/mqtt/mosquitto.conf & PIDS="$$PIDS $$!"; sleep 0.5; \
+		DEBUG=1 $(PY) manage.py mqtt_bridge --client-id sensorium-bridge-dev & PIDS="$$PIDS $$!"; \
+		echo "MQTT broker on $${MQTT_URL##*@} (devices: see README, MQTT)"; \
+	else echo "MQTT is off (no Mosquitto 2 here)"; fi; \
+	DEBUG=1 $(PY) manage.py seed_demo --tokens-file var/demo-tokens.txt; \
+	echo "Sensorium on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/docs)"; \
 	DEBUG=1 $(PY) manage.py simulate_fleet --tokens-file var/demo-tokens.txt --hz $(FLEET_HZ) \
-		--url ws://$(HOST):$(PORT) & FLEET=$$!; \
-	trap 'kill $$FLEET 2>/dev/null' EXIT INT TERM; \
+		--url ws://$(HOST):$(PORT) & PIDS="$$PIDS $$!"; \
 	DEBUG=1 $(VENV)/bin/daphne -b $(HOST) -p $(PORT) project.asgi:application
 
 ## make test: the whole suite; with DATABASE_URL/REDIS_URL/CELERY_BROKER_URL set it runs against those services.

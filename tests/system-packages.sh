@@ -6,11 +6,12 @@ set -u
 wanted="
 chromium chromium
 haproxy haproxy
+mosquitto mosquitto
 "
 missing=()
 while read -r command package; do
   [ -n "${command:-}" ] || continue
-  command -v "$command" >/dev/null 2>&1 || missing+=("$package")
+  command -v "$command" >/dev/null 2>&1 || [ -x "/usr/sbin/$command" ] || missing+=("$package")
 done <<< "$wanted"
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -66,12 +66,13 @@ def mosquitto_broker(folder: Path | None = None, port: int | None = None):
 
 
 @contextmanager
-def mqtt_bridge(broker: Broker, *, client_id: str = "sensorium-bridge-test", module: str = "", **env: str):
+def mqtt_bridge(broker: Broker, *, client_id: str = "sensorium-bridge-test", module: str = "", args: tuple = (),
+                **env: str):
     """`manage.py mqtt_bridge` (or `python -m <module>` wrapping it) in a subprocess."""
     log = _log_path("mqtt-bridge")
     command = ([sys.executable, "-m", module] if module else [sys.executable, "manage.py", "mqtt_bridge"])
     with log.open("w") as out:
-        process = subprocess.Popen([*command, "--client-id", client_id], cwd=ROOT,
+        process = subprocess.Popen([*command, "--client-id", client_id, *args], cwd=ROOT,
                                    env=server_env(MQTT_URL=broker.url, LOG_FORMAT="plain", **env),
                                    stdout=out, stderr=subprocess.STDOUT)
     bridge = Server(process, log)

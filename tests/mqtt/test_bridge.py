@@ -117,6 +117,24 @@ def test_messages_published_while_every_bridge_is_down_are_stored_when_one_retur
     assert eventually(lambda: stored(sensor.pk) == 30, what="the queued frames stored")
 
 
+def test_a_retired_bridge_hands_over_what_its_session_held_and_takes_no_more(
+        broker, storage_worker, devices, user, make_sensor):
+    sensor, token = make_sensor(owner=user, id="mqtt-retire")
+    with mqtt_bridge(broker, client_id="sensorium-bridge-stays"):
+        with mqtt_bridge(broker, client_id="sensorium-bridge-goes"):
+            pass  # stopped for good, its session (and share of the messages) left behind
+        device = devices(sensor, token)
+        for seq in range(20):
+            device.publish(topics.TELEMETRY, {"seq": seq, "readings": readings_for(sensor.pk, seq)})
+        with mqtt_bridge(broker, client_id="sensorium-bridge-goes", args=("--retire",)) as retiring:
+            assert acks_until(device, set(range(20))) >= set(range(20))
+            assert retiring.process.wait(30) == 0
+        for seq in range(20, 30):
+            device.publish(topics.TELEMETRY, {"seq": seq, "readings": readings_for(sensor.pk, seq)})
+        assert acks_until(device, set(range(20, 30))) >= set(range(20, 30))
+    assert eventually(lambda: stored(sensor.pk) == 90, what="every frame stored")
+
+
 def test_presence_follows_the_status_topic_and_the_last_will_marks_a_vanished_device_offline(
         bridge, devices, user, make_sensor, alice_client):
     sensor, token = make_sensor(owner=user, id="mqtt-presence")

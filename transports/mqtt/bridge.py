@@ -55,12 +55,14 @@ class Pending:
 
 class Bridge:
     def __init__(self, *, endpoint: MqttEndpoint, client_id: str, inflight: int | None = None,
-                 max_payload_bytes: int | None = None):
-        self.endpoint, self.client_id = endpoint, client_id
+                 max_payload_bytes: int | None = None, retire: bool = False):
+        self.endpoint, self.client_id, self.retire = endpoint, client_id, retire
         self.inflight = inflight or settings.MQTT_BRIDGE_INFLIGHT
         self.max_payload_bytes = max_payload_bytes or settings.MQTT_MAX_PAYLOAD_BYTES
         self.counters: Counter[str] = Counter()
         self.epoch = 0
+        self.outstanding = 0  # messages received and not yet through the ack loop
+        self.last_message_at = time.monotonic()
         self.connected = asyncio.Event()
         self.reconnecting = False
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -98,10 +100,14 @@ class Bridge:
         with self._puback_lock:  # publishes of the previous connection will not be acked now
             self._after_puback.clear()
             self._published_early.clear()
-        client.subscribe([(topics.shared(topics.device_topic("+", topics.TELEMETRY)), 1),
-                          (topics.shared(topics.device_topic("+", topics.COMMAND_RESULT)), 1),
-                          # Every bridge reads every status (retained: the current presence of all).
-                          (topics.device_topic("+", topics.STATUS), 1)])
+        filters = [topics.shared(topics.device_topic("+", topics.TELEMETRY)),
+                   topics.shared(topics.device_topic("+", topics.COMMAND_RESULT)),
+                   # Every bridge reads every status (retained: the current presence of all).
+                   topics.device_topic("+", topics.STATUS)]
+        if self.retire:  # take no new share; what the session holds still comes
+            client.unsubscribe(filters)
+        else:
+            client.subscribe([(topic_filter, 1) for topic_filter in filters])
         self._publish(topics.bridge_topic(self.client_id), {"online": True}, retain=True)
         logger.info("MQTT bridge %s connected to %s:%s (session %s)", self.client_id, self.endpoint.host,
                     self.endpoint.port, "resumed" if flags.session_present else "new")
@@ -141,7 +147,12 @@ class Bridge:
         return info
 
     def _on_message(self, client, userdata, message) -> None:
-        self.loop.call_soon_threadsafe(self.inbox.put_nowait, (self.epoch, message))
+        self.loop.call_soon_threadsafe(self._received, self.epoch, message)
+
+    def _received(self, epoch: int, message) -> None:
+        self.outstanding += 1
+        self.last_message_at = time.monotonic()
+        self.inbox.put_nowait((epoch, message))
 
     # --- the event loop -------------------------------------------------------------------
 
@@ -152,7 +163,10 @@ class Bridge:
         tasks = [asyncio.ensure_future(coroutine) for coroutine in (
             self._read_loop(), self._ack_loop(), self._command_loop(), self._housekeeping_loop())]
         try:
-            await stop.wait()
+            if self.retire:
+                await self._retire(stop)
+            else:
+                await stop.wait()
         finally:
             await self._drain()
             for task in tasks:
@@ -189,20 +203,33 @@ class Bridge:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RECONNECT_BACKOFF_S[1])
 
-    def _disconnect(self) -> None:
-        self.client.disconnect()
+    def _disconnect(self, properties: Properties | None = None) -> None:
+        self.client.disconnect(properties=properties)
         self.client.loop_stop()
 
     async def _drain(self, timeout: float = 10.0) -> None:
         """On a clean stop: let what is being handed over finish and be acked."""
         deadline = time.monotonic() + timeout
-        while (self.acks.qsize() or not self.inbox.empty()) and time.monotonic() < deadline:
+        while self.outstanding and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
+
+    async def _retire(self, stop: asyncio.Event, quiet_s: float = 3.0) -> None:
+        """Work off what the broker kept for this session, then end it (see _goodbye)."""
+        await self.connected.wait()
+        while not stop.is_set():
+            if not self.outstanding and time.monotonic() - self.last_message_at >= quiet_s:
+                logger.info("MQTT bridge %s retired: its session is drained and ended", self.client_id)
+                return
+            await asyncio.sleep(0.2)
 
     async def _goodbye(self) -> None:
         info = self._publish(topics.bridge_topic(self.client_id), {"online": False}, retain=True)
         await asyncio.to_thread(info.wait_for_publish, 2)
-        await asyncio.to_thread(self._disconnect)
+        properties = None
+        if self.retire:  # the broker forgets the session: no share of new messages goes to it
+            properties = Properties(PacketTypes.DISCONNECT)
+            properties.SessionExpiryInterval = 0
+        await asyncio.to_thread(self._disconnect, properties)
 
     def publish(self, sensor_id: str, kind: str, payload: dict[str, Any]) -> None:
         self._publish(topics.device_topic(sensor_id, kind), payload)
@@ -278,28 +305,35 @@ class Bridge:
     async def _ack_loop(self) -> None:
         while True:
             pending = await self.acks.get()
-            if pending.durable is not None:
-                try:
-                    await pending.durable
-                except Exception as exc:
-                    expected = isinstance(exc, link.ColdPathUnavailable)
-                    logger.log(logging.WARNING if expected else logging.ERROR,
-                               "Telemetry of %s (seq %s) not durable, not acked: %r; reconnecting for redelivery",
-                               pending.sensor_id, pending.seq, exc, exc_info=not expected)
-                    self.counters["not_durable"] += 1
-                    asyncio.ensure_future(self._reconnect())
-                    continue
-                pending.reply = link.ack_frame(seq=pending.seq, result=pending.result)
-                self.counters["acked"] += 1
-            if pending.epoch != self.epoch:
-                continue  # came on a connection since dropped: the broker sends it again
-            message_ack = self._message_ack(pending)
-            if pending.reply is not None and pending.sensor_id:
-                # The device's message is acknowledged only once the broker holds our ack of it:
-                # a bridge dying in between gets the message again rather than losing the ack.
-                self._publish(topics.device_topic(pending.sensor_id, topics.ACK), pending.reply, then=message_ack)
-            else:
-                message_ack()
+            try:
+                await self._acknowledge(pending)
+            finally:
+                self.outstanding -= 1
+
+    async def _acknowledge(self, pending: Pending) -> None:
+        if pending.durable is not None:
+            try:
+                await pending.durable
+            except Exception as exc:
+                expected = isinstance(exc, link.ColdPathUnavailable)
+                logger.log(logging.WARNING if expected else logging.ERROR,
+                           "Telemetry of %s (seq %s) not durable, not acked: %r; reconnecting for redelivery",
+                           pending.sensor_id, pending.seq, exc, exc_info=not expected)
+                self.counters["not_durable"] += 1
+                asyncio.ensure_future(self._reconnect())
+                return
+        if pending.result is not None:
+            pending.reply = link.ack_frame(seq=pending.seq, result=pending.result)
+            self.counters["acked" if pending.result.accepted else "rejected_readings"] += 1
+        if pending.epoch != self.epoch:
+            return  # came on a connection since dropped: the broker sends it again
+        message_ack = self._message_ack(pending)
+        if pending.reply is not None and pending.sensor_id:
+            # The device's message is acknowledged only once the broker holds our ack of it:
+            # a bridge dying in between gets the message again rather than losing the ack.
+            self._publish(topics.device_topic(pending.sensor_id, topics.ACK), pending.reply, then=message_ack)
+        else:
+            message_ack()
 
     def _message_ack(self, pending: Pending) -> Callable[[], None]:
         def ack() -> None:

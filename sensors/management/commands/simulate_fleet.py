@@ -1,5 +1,6 @@
 """`python manage.py simulate_fleet --sensors N --hz H [--url ws://…]`: a fleet of simulated
-devices on the device WebSocket (IMU and energy meters), answering commands."""
+devices on the device WebSocket (IMU and energy meters), answering commands; with
+`--transport mqtt --url mqtt://host:port`, the same devices over the MQTT broker."""
 
 import asyncio
 import signal
@@ -12,6 +13,7 @@ from django.db import transaction
 from sensors.models import DeviceType, Sensor
 from sensors.services import sensor_create, sensor_token_rotate
 from sensors.simulator import SimulatedDevice
+from sensors.simulator_mqtt import MqttSimulatedDevice
 from users.models import User
 
 SIMULATED_PREFIX = "sim-"
@@ -48,14 +50,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--sensors", type=int, default=4, help="How many simulated sensors (default 4).")
         parser.add_argument("--hz", type=float, default=5.0, help="Frames per second per device (default 5).")
-        parser.add_argument("--url", default="ws://127.0.0.1:8000", help="Server base URL (ws:// or wss://).")
+        parser.add_argument("--url", default="", help="Server base URL (ws:// or wss://; default ws://127.0.0.1:8000), "
+                                                      "or the broker's with --transport mqtt (default mqtt://127.0.0.1:1883).")
+        parser.add_argument("--transport", choices=("websocket", "mqtt"), default="websocket",
+                            help="How the devices talk to Sensorium (default websocket).")
         parser.add_argument("--owner", default="admin", help="Username owning the sensors it registers.")
         parser.add_argument("--tokens-file", default="",
                             help="Use these sensors (sensor_id=token lines, e.g. from seed_demo) instead.")
         parser.add_argument("--seconds", type=float, default=0, help="Stop after this long (default: run until ^C).")
 
-    def handle(self, *args, sensors: int, hz: float, url: str, owner: str, tokens_file: str, seconds: float,
-               **options):
+    def handle(self, *args, sensors: int, hz: float, url: str, transport: str, owner: str, tokens_file: str,
+               seconds: float, **options):
         if not 0 < hz <= 200:
             raise CommandError("--hz must be between 0 and 200.")
         if tokens_file:
@@ -67,7 +72,9 @@ class Command(BaseCommand):
             fleet = simulated_sensors_ensure(owner=user, count=sensors)
         if not fleet:
             raise CommandError("No sensors to simulate.")
-        devices = [SimulatedDevice(sensor_id=sensor_id, token=token, url=url, hz=hz, device_type=device_type)
+        device_class = MqttSimulatedDevice if transport == "mqtt" else SimulatedDevice
+        url = url or ("mqtt://127.0.0.1:1883" if transport == "mqtt" else "ws://127.0.0.1:8000")
+        devices = [device_class(sensor_id=sensor_id, token=token, url=url, hz=hz, device_type=device_type)
                    for sensor_id, token, device_type in fleet]
         self.stdout.write(f"Simulating {len(devices)} devices at {hz:g} Hz against {url}: "
                           f"{', '.join(device.sensor_id for device in devices)}")

@@ -20,12 +20,16 @@ class Command(BaseCommand):
                                  "(and the messages queued for it) under it. One per bridge process.")
         parser.add_argument("--inflight", type=int, default=0,
                             help="Messages held unacknowledged (default MQTT_BRIDGE_INFLIGHT).")
+        parser.add_argument("--retire", action="store_true",
+                            help="Take no new messages, store and ack what the broker kept for this client id, "
+                                 "then end its session (for a bridge you stop running for good).")
 
-    def handle(self, *args, client_id: str, inflight: int, **options):
+    def handle(self, *args, client_id: str, inflight: int, retire: bool, **options):
         endpoint = endpoint_configured()
         if endpoint is None:
             raise CommandError("Set MQTT_URL (e.g. mqtt://sensorium:SECRET@127.0.0.1:1883).")
-        asyncio.run(self._run(Bridge(endpoint=endpoint, client_id=client_id, inflight=inflight or None)))
+        asyncio.run(self._run(Bridge(endpoint=endpoint, client_id=client_id, inflight=inflight or None,
+                                       retire=retire)))
 
     async def _run(self, bridge: Bridge) -> None:
         stop = asyncio.Event()
