@@ -127,13 +127,15 @@ def _storage() -> dict:
     return buckets_check()
 
 
-# Checks the apps above add (the MQTT broker and bridge): name → (probe, required).
-_registered: dict[str, tuple[Callable[[], dict | None], bool]] = {}
+# Checks the apps above add (the MQTT broker and bridge): name → (probe, required, applies).
+_registered: dict[str, tuple[Callable[[], dict | None], bool, Callable[[], bool]]] = {}
 
 
-def dependency_check_register(*, name: str, probe: Callable[[], dict | None], required: bool) -> None:
-    """Report `probe` in /status beside the built-in dependencies (it raises when down)."""
-    _registered[name] = (probe, required)
+def dependency_check_register(*, name: str, probe: Callable[[], dict | None], required: bool,
+                              applies: Callable[[], bool] = lambda: True) -> None:
+    """Report `probe` in /status beside the built-in dependencies (it raises when down),
+    whenever `applies()` (e.g. only once the dependency is configured)."""
+    _registered[name] = (probe, required, applies)
 
 
 def dependencies_check() -> list[DependencyState]:
@@ -145,7 +147,8 @@ def dependencies_check() -> list[DependencyState]:
         _timed("worker", _worker, required=False),
         # Archival is not needed to serve: S3 being down degrades exports, not the API.
         _timed("storage", _storage, required=False),
-        *(_timed(name, probe, required=required) for name, (probe, required) in _registered.items()),
+        *(_timed(name, probe, required=required) for name, (probe, required, applies) in _registered.items()
+          if applies()),
     ]
 
 

@@ -4,9 +4,9 @@ It subscribes with a persistent session (clean start off, QoS 1) and shared subs
 so several bridge processes split the devices' messages and, while all are down, the broker
 keeps them. Each telemetry message goes to the one ingest function (through the device
 link); only once its batch is durable does the bridge publish `{"seq": N}` on the device's
-ack topic and then acknowledge the MQTT message itself (manual PUBACK). A bridge killed
-before that gets the message again from the broker when it reconnects; storage keeps every
-reading once. If the cold path fails, the bridge reconnects so that the broker redelivers
+ack topic, and only once the broker holds that ack does it acknowledge the device's MQTT
+message (manual PUBACK). A bridge killed anywhere before that gets the message again from
+the broker when it reconnects, and acks it then; storage keeps every reading once. If the cold path fails, the bridge reconnects so that the broker redelivers
 whatever it had not acknowledged.
 
 Acks (MQTT and on the ack topic) go out in the order the messages came, like the device

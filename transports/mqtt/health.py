@@ -1,6 +1,7 @@
 """/status for MQTT: the broker (Sensorium's client can sign in) and the bridges (each keeps a
 retained "online" message on sensorium-bridges/<client id>, which its Last Will turns
-"offline" if it dies). Neither is required: HTTP and WebSocket ingest go on without them."""
+"offline" if it dies). Reported once MQTT_URL is set; neither is required: HTTP and WebSocket
+ingest go on without them."""
 
 import threading
 
@@ -10,7 +11,6 @@ from core.health import CHECK_TIMEOUT_S, dependency_check_register
 from transports.mqtt import topics
 from transports.mqtt.endpoint import endpoint_configured
 
-NOT_CONFIGURED = "not configured (MQTT_URL is empty)"
 # Subscribed right after the bridges' filter: its SUBACK comes once their retained messages have.
 _FENCE_TOPIC = f"{topics.BRIDGES}/-fence-"
 
@@ -58,15 +58,11 @@ def bridges_online(*, timeout: float = CHECK_TIMEOUT_S) -> dict[str, bool]:
 
 def _broker() -> dict:
     endpoint = endpoint_configured()
-    if endpoint is None:
-        return {"detail": NOT_CONFIGURED}
     bridges_online()
     return {"detail": f"mosquitto at {endpoint.host}:{endpoint.port}"}
 
 
 def _bridge() -> dict:
-    if endpoint_configured() is None:
-        return {"detail": NOT_CONFIGURED}
     states = bridges_online()
     online = sorted(name for name, up in states.items() if up)
     if not online:
@@ -75,5 +71,8 @@ def _bridge() -> dict:
 
 
 def checks_register() -> None:
-    dependency_check_register(name="mqtt_broker", probe=_broker, required=False)
-    dependency_check_register(name="mqtt_bridge", probe=_bridge, required=False)
+    def configured() -> bool:
+        return endpoint_configured() is not None
+
+    dependency_check_register(name="mqtt_broker", probe=_broker, required=False, applies=configured)
+    dependency_check_register(name="mqtt_bridge", probe=_bridge, required=False, applies=configured)
