@@ -38,7 +38,6 @@ INSTALLED_APPS = [
     "users",
     "sensors",
     "telemetry",
-    "transports",
     "products",
     "alerts",
     "dashboards",
