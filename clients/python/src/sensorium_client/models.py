@@ -19,7 +19,7 @@ class WireModel(BaseModel):
 
 
 class TokenPair(WireModel):
-    SCHEMA_NAME = "TokenPairOutput"
+    SCHEMA_NAME = "LoginOutput"
     access: str
     refresh: str
 
@@ -119,7 +119,7 @@ class IngestResult(WireModel):
 
 
 class ReadingsPage(WireModel):
-    SCHEMA_NAME = "ReadingsPage"
+    SCHEMA_NAME = "ReadingsOutput"
     sensor_id: str
     kind: str
     start: datetime
@@ -135,14 +135,14 @@ class ReadingsPage(WireModel):
 
 
 class DailyTotal(WireModel):
-    SCHEMA_NAME = "DailyTotal"
+    SCHEMA_NAME = "DailyTotalsOutputDay"
     date: date
     total: float
     readings: int
 
 
 class DailyTotals(WireModel):
-    SCHEMA_NAME = "DailyTotals"
+    SCHEMA_NAME = "DailyTotalsOutput"
     sensor_id: str
     metric: str
     start: date
@@ -171,7 +171,7 @@ Outcome = Literal["created", "duplicate", "rejected"]
 
 
 class RecordOutcome(WireModel):
-    SCHEMA_NAME = "RecordOutcome"
+    SCHEMA_NAME = "BlinkSyncOutputOutcome"
     index: int
     client_id: str | None
     outcome: Outcome
@@ -179,7 +179,7 @@ class RecordOutcome(WireModel):
 
 
 class SyncResult(WireModel):
-    SCHEMA_NAME = "SyncResult"
+    SCHEMA_NAME = "BlinkSyncOutput"
     sensor_id: str
     created: int
     duplicates: int
@@ -189,7 +189,7 @@ class SyncResult(WireModel):
 
 
 class BlinkBucket(WireModel):
-    SCHEMA_NAME = "BlinkBucket"
+    SCHEMA_NAME = "BlinkStatsOutputBucket"
     start: datetime
     blinks: int
     tracked_s: float
@@ -198,14 +198,14 @@ class BlinkBucket(WireModel):
 
 
 class BlinkTotal(WireModel):
-    SCHEMA_NAME = "BlinkTotal"
+    SCHEMA_NAME = "BlinkStatsOutputTotal"
     blinks: int
     tracked_s: float
     blinks_per_min: float | None
 
 
 class BlinkStats(WireModel):
-    SCHEMA_NAME = "BlinkStats"
+    SCHEMA_NAME = "BlinkStatsOutput"
     bucket: Literal["hour", "day"]
     tz: str
     buckets: list[BlinkBucket]
@@ -239,7 +239,7 @@ class ProductDetail(Product):
 
 
 class ProductEventRecorded(WireModel):
-    SCHEMA_NAME = "ProductEventRecorded"
+    SCHEMA_NAME = "ProductEventCreateOutput"
     product: Product
     event: ProductEvent
     created: bool
@@ -247,7 +247,7 @@ class ProductEventRecorded(WireModel):
 
 
 class ParsedCommand(WireModel):
-    SCHEMA_NAME = "ParsedCommand"
+    SCHEMA_NAME = "ProductCommandOutputParsed"
     name: str
     location: str | None
     event_type: str
