@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "telemetry",
     "products",
     "alerts",
+    "transports",
     "dashboards",
     "workers",
 ]
