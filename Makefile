@@ -36,11 +36,13 @@ run: install
 		--url ws://$(HOST):$(PORT) & PIDS="$$PIDS $$!"; \
 	DEBUG=1 $(VENV)/bin/daphne -b $(HOST) -p $(PORT) project.asgi:application
 
-## make test: the whole suite; with DATABASE_URL/REDIS_URL/CELERY_BROKER_URL set it runs against those services.
+## make test: the import layers (.importlinter), then the whole suite; with DATABASE_URL/REDIS_URL/CELERY_BROKER_URL
+## set it runs against those services.
 ## Then the client packages (clients/), reinstalled from this checkout, against servers their tests start.
 CLIENT_PYTEST_ARGS ?= -q
 test: install
 	@bash tests/system-packages.sh
+	$(VENV)/bin/lint-imports --config .importlinter
 	$(PY) -m pip install --quiet --no-deps ./clients/python
 	status=0; \
 	$(VENV)/bin/pytest $(PYTEST_ARGS) || status=$$?; \

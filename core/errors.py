@@ -12,6 +12,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from core.logs import request_id_current
+
 logger = logging.getLogger(__name__)
 
 
@@ -135,8 +137,6 @@ def not_found(request, exception: Exception | None = None):
 
 
 def _server_error_message() -> str:
-    from core.logs import request_id_current
-
     request_id = request_id_current()
     return f"Internal server error (request id {request_id})." if request_id else "Internal server error."
 

@@ -20,6 +20,7 @@ from typing import Any
 from django.utils.functional import SimpleLazyObject, empty
 
 from core.middleware import HybridMiddleware
+from core.storage import object_upload
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -171,7 +172,6 @@ def log_file_archive(*, path, bucket: str, host: str) -> str:
     import hashlib
     import io
 
-    from core.storage import object_upload
 
     data = path.read_bytes()
     stem = path.name.split(".log.")[0]

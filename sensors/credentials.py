@@ -21,6 +21,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from sensors.realtime import device_channel_send
+
 logger = logging.getLogger(__name__)
 
 UNKNOWN = object()  # a generation that equals nothing: the shared cache could not be read
@@ -34,8 +36,6 @@ def credentials_changed(*, token_hashes: list[str], revoked_channels: list[str] 
     """Invalidate these tokens in every process's memory once the current transaction commits
     (before it, a process could read the old row again and remember it as new), and close the
     device sockets in `revoked_channels` (authenticated with a token that no longer holds)."""
-    from sensors.realtime import device_channel_send
-
     def bump():
         generation = time.time_ns()
         cache.set_many({_key(token_hash): generation for token_hash in token_hashes if token_hash}, timeout=None)
