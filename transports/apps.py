@@ -8,9 +8,6 @@ class TransportsConfig(AppConfig):
     name = "transports"
 
     def ready(self) -> None:
-        from transports.ble.status import gateway_collector_register
-        from transports.mqtt import health, provisioning
+        from transports.receivers import transports_connect
 
-        gateway_collector_register()
-        provisioning.receivers_connect()
-        health.checks_register()
+        transports_connect()

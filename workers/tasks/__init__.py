@@ -1,7 +1,7 @@
 """Celery tasks, one module per area; imported here so autodiscovery finds them all, and
-with them the worker heartbeat's signal receivers."""
+with them the signal receivers of the worker heartbeat and of Celery's metrics."""
 
-from workers import heartbeat  # noqa: F401  (connects the worker_ready/shutdown signals)
+from workers import heartbeat, metrics  # noqa: F401  (connect their Celery signals)
 
 from workers.tasks.alerts import alarms_silence_check, batch_evaluate, notification_deliver
 from workers.tasks.ble import collect_job_run
