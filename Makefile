@@ -6,16 +6,37 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 FLEET_HZ ?= 5
 
-.PHONY: install run test stack check-deploy clean
+.PHONY: install install-test run test stack lock check-deploy clean
 
-$(VENV)/.installed: requirements.txt clients/python/pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+# Sensorium needs Python 3.11 or newer: say so plainly instead of failing somewhere inside pip.
+PYTHON_OK := $(shell $(PYTHON) -c 'import sys; print(int(sys.version_info >= (3, 11)))' 2>/dev/null)
+ifneq ($(PYTHON_OK),1)
+$(error Sensorium needs Python 3.11 or newer, and $(PYTHON) is "$(shell $(PYTHON) --version 2>&1)": run make PYTHON=python3.11 (or newer))
+endif
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
-	$(PY) -m pip install --quiet './clients/python[test]'
+
+# The runtime lock only (make run, make stack); the test lock is the runtime plus the tests' packages.
+$(VENV)/.runtime: requirements/runtime.txt | $(PY)
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements/runtime.txt
 	touch $@
 
-install: $(VENV)/.installed
+$(VENV)/.test: requirements/test.txt | $(PY)
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements/test.txt
+	touch $@ $(VENV)/.runtime
+
+install: $(VENV)/.runtime
+install-test: $(VENV)/.test
+
+## make lock: recompile requirements/runtime.txt and requirements/test.txt (with hashes) from pyproject.toml,
+## keeping every version already locked unless pyproject.toml asks for another
+lock: install-test
+	$(VENV)/bin/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 --no-header --quiet \
+		-c requirements/runtime.txt -o requirements/runtime.txt
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --generate-hashes --python-version 3.11 --no-header \
+		--quiet -c requirements/runtime.txt -c requirements/test.txt -o requirements/test.txt
 
 ## make run: embedded mode (SQLite, in-memory channel layer, eager tasks), demo data, Daphne on 127.0.0.1:8000
 ## and a simulated fleet streaming the demo sensors (FLEET_HZ frames/s each)
@@ -40,7 +61,7 @@ run: install
 ## set it runs against those services.
 ## Then the client packages (clients/), reinstalled from this checkout, against servers their tests start.
 CLIENT_PYTEST_ARGS ?= -q
-test: install
+test: install-test
 	@bash tests/system-packages.sh
 	$(VENV)/bin/lint-imports --config .importlinter
 	$(PY) -m pip install --quiet --no-deps ./clients/python
