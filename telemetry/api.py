@@ -1,12 +1,13 @@
 from datetime import datetime, timedelta, timezone
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.datetimes import AwareDateTimeField
 from core.streaming import csv_streaming_response
 from sensors.selectors import sensor_get
 from telemetry import ingest, selectors
@@ -23,31 +24,6 @@ def json_body(request) -> object:
 
 
 # --- Queries ---------------------------------------------------------------------------
-
-@extend_schema_field(OpenApiTypes.DATETIME)
-class AwareDateTimeField(serializers.Field):
-    """ISO 8601 with a zone, or epoch milliseconds; naive times are refused (as on ingest)."""
-
-    default_error_messages = {
-        "invalid": "Use ISO 8601 with a zone (e.g. 2026-11-22T10:00:00Z) or epoch milliseconds.",
-        "naive": "This time has no zone; add Z or an offset such as +01:00.",
-    }
-
-    def to_internal_value(self, data):
-        text = str(data).strip()
-        try:
-            if text.lstrip("-").isdigit():
-                return datetime.fromtimestamp(int(text) / 1000, tz=timezone.utc)
-            moment = datetime.fromisoformat(text.replace(" ", "+") if "T" in text else text)
-        except (ValueError, OverflowError, OSError):
-            self.fail("invalid")
-        if moment.tzinfo is None:
-            self.fail("naive")
-        return moment.astimezone(timezone.utc)
-
-    def to_representation(self, value):
-        return value.isoformat()
-
 
 def _comma_list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
