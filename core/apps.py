@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from core.logs import log_record_factory_install
+
 
 class CoreConfig(AppConfig):
     """Cross-cutting pieces: the error format, pagination, metrics, system endpoints."""
@@ -7,6 +9,4 @@ class CoreConfig(AppConfig):
     name = "core"
 
     def ready(self) -> None:
-        from core.logs import log_record_factory_install
-
         log_record_factory_install()
