@@ -5,6 +5,7 @@ ingest function, the clock, bleak backends) is injected, so the real bleak code 
 against real adapters and against the fake radio in `fake.py`.
 
     radio ──notify (sync callback: timestamp, enqueue)──> bounded queue ──writer──> ingest(batch)
+                                                       (writer.py)
               ▲                                     (drops the oldest when full)
     supervisor per sensor: wait for advert → connect (lock + slots) → subscribe → serve → back off
 """
@@ -20,34 +21,30 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from bleak import BleakClient, BleakScanner
-from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.client import BaseBleakClient
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 from bleak_retry_connector import establish_connection
 
 from .decoders import UnknownProfile, decoder_class
-from .decoders.battery import BATTERY_LEVEL
 from .errors import AdapterUnavailable, adapter_unavailable
-from .pipeline import Counters, SensorStream, Session, Target
+from .pipeline import Counters, SensorStream, Target
 from .link import (
-    _END,
     LINK_ERRORS,
     DeviceBusy,
     DeviceLease,
     DeviceNotFound,
     Ingest,
     ListenerSettings,
-    ProfileMismatch,
     Registry,
-    _Connected,
-    _Packet,
     _Supervisor,
     _wait_first,
     backoff_delay,
     lease_held,
 )
 from .recording import Recorder
+from .gatt import GattConversation
+from .writer import PacketWriter
 
 logger = logging.getLogger(__name__)
 
@@ -68,20 +65,17 @@ class BleListener:
         self.settings = settings or ListenerSettings()
         self.counters = Counters()
         self._registry = registry
-        self._ingest = ingest
         self._clock = clock
         self._scanner_backend = scanner_backend
         self._client_backend = client_backend
-        self._recorder = recorder
         self._rng = rng or random.Random()
         self._lease = lease
-        self._readings_seen = asyncio.Event()
         self._stop = asyncio.Event()
         self._supervisors: dict[str, _Supervisor] = {}
         self._by_address: dict[str, _Supervisor] = {}
         self._seen: dict[str, tuple[BLEDevice, AdvertisementData]] = {}
-        self._queue: asyncio.Queue[Any] = asyncio.Queue()
-        self._accepting = True
+        self._packets = PacketWriter(settings=self.settings, counters=self.counters, ingest=ingest,
+                                     recorder=recorder, now=self._now)
         self._scanner: BleakScanner | None = None
         self._last_advert = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -107,7 +101,7 @@ class BleListener:
         """Listen until `request_stop`; raises AdapterUnavailable when there is no radio."""
         self._loop = asyncio.get_running_loop()
         await self._start_scanner()
-        writer = asyncio.create_task(self._writer(), name="ble-writer")
+        writer = asyncio.create_task(self._packets.run(), name="ble-writer")
         background = [
             asyncio.create_task(self._watchdog(), name="ble-scanner-watchdog"),
             asyncio.create_task(self._registry_loop(), name="ble-registry"),
@@ -141,7 +135,7 @@ class BleListener:
         if target.address:
             self._by_address[target.address] = supervisor
         await self._start_scanner()
-        writer = asyncio.create_task(self._writer(), name="ble-writer")
+        writer = asyncio.create_task(self._packets.run(), name="ble-writer")
         session: asyncio.Task[None] | None = None
         try:
             found = await self._wait_for_advert(supervisor)
@@ -174,7 +168,7 @@ class BleListener:
             await asyncio.wait([session], timeout=seconds)
             return
         # A snapshot: the stall timeout in _serve bounds the wait for a silent device.
-        first_readings = asyncio.ensure_future(self._readings_seen.wait())
+        first_readings = asyncio.ensure_future(self._packets.readings_seen.wait())
         try:
             await asyncio.wait([session, first_readings], return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -183,8 +177,7 @@ class BleListener:
     async def _shutdown(self, writer: asyncio.Task[None]) -> None:
         await self._stop_scanner()
         await asyncio.gather(*(self._retire(supervisor) for supervisor in list(self._supervisors.values())))
-        self._accepting = False
-        self._queue.put_nowait(_END)
+        self._packets.close()
         await writer
         logger.info("BLE listener stopped: %s", self.counters.log_line())
 
@@ -358,154 +351,22 @@ class BleListener:
                     **kwargs,
                 )
             self.counters.connected += 1
-            subscribed: list[BleakGATTCharacteristic] = []
             session = supervisor.stream.open_session(rssi=advertisement.rssi)
             logger.info("sensor %s connected (rssi %s dBm)", target.sensor_id, advertisement.rssi)
+            conversation = GattConversation(client=client, session=session, supervisor=supervisor,
+                                            settings=self.settings, counters=self.counters, packets=self._packets,
+                                            clock=self._clock, now=self._now, stop=self._stop, quietly=self._quietly)
             try:
-                await self._serve(supervisor, client, session, disconnected, subscribed)
+                await conversation.serve(disconnected)
             finally:
                 self.counters.connected -= 1
-                await self._teardown(client, session, subscribed)
-
-    async def _serve(
-        self,
-        supervisor: _Supervisor,
-        client: BleakClient,
-        session: Session,
-        disconnected: asyncio.Event,
-        subscribed: list[BleakGATTCharacteristic],
-    ) -> None:
-        settings = self.settings
-        timeout = settings.operation_timeout
-        self._put(_Connected(session, self._clock()))
-        services = client.services
-        battery = services.get_characteristic(BATTERY_LEVEL)
-        if battery is not None:
-            await self._read_battery(client, session, battery)
-        polled: list[BleakGATTCharacteristic] = []
-        on_notify = self._notify_callback(supervisor, session, client.address)
-        for uuid in session.decoder.characteristics:
-            characteristic = services.get_characteristic(uuid)
-            if characteristic is None:
-                continue
-            if {"notify", "indicate"} & set(characteristic.properties):
-                await asyncio.wait_for(client.start_notify(characteristic, on_notify), timeout)
-                subscribed.append(characteristic)
-            elif "read" in characteristic.properties:
-                polled.append(characteristic)
-        if not subscribed and not polled:
-            raise ProfileMismatch(f"device exposes none of the {session.decoder.profile} characteristics")
-        for uuid, payload in session.decoder.start_commands():
-            await asyncio.wait_for(client.write_gatt_char(uuid, payload, response=True), timeout)
-        supervisor.serving.set()
-
-        now = self._now()
-        supervisor.last_packet = now
-        next_poll = now
-        next_battery = now + settings.battery_interval
-        while not supervisor.stop.is_set() and not self._stop.is_set():
-            if disconnected.is_set() or not client.is_connected:
-                logger.info("sensor %s disconnected", session.sensor_id)
-                return
-            now = self._now()
-            if now - supervisor.last_packet > settings.stall_timeout:
-                self.counters.stalls += 1
-                logger.warning("sensor %s silent for %.1f s: reconnecting", session.sensor_id, now - supervisor.last_packet)
-                return
-            if polled and now >= next_poll:
-                for characteristic in polled:
-                    await self._read(client, session, characteristic)
-                supervisor.last_packet = self._now()
-                next_poll = now + settings.poll_interval
-            if battery is not None and now >= next_battery:
-                await self._read_battery(client, session, battery)
-                next_battery = now + settings.battery_interval
-            deadlines = [supervisor.last_packet + settings.stall_timeout, next_battery]
-            if polled:
-                deadlines.append(next_poll)
-            await _wait_first(disconnected, supervisor.stop, self._stop, timeout=max(0.0, min(deadlines) - self._now()))
-
-    async def _read(self, client: BleakClient, session: Session, characteristic: BleakGATTCharacteristic) -> None:
-        data = await asyncio.wait_for(client.read_gatt_char(characteristic), self.settings.operation_timeout)
-        self._put(_Packet(session, client.address, characteristic.uuid, self._clock(), bytes(data)))
-
-    async def _read_battery(self, client: BleakClient, session: Session, battery: BleakGATTCharacteristic) -> None:
-        # Optional extra: a device that refuses the read still streams its data.
-        try:
-            await self._read(client, session, battery)
-        except LINK_ERRORS as error:
-            logger.debug("sensor %s: battery read failed: %r", session.sensor_id, error)
-
-    async def _teardown(self, client: BleakClient, session: Session, subscribed: list[BleakGATTCharacteristic]) -> None:
-        if client.is_connected:
-            for uuid, payload in session.decoder.stop_commands():
-                await self._quietly(client.write_gatt_char(uuid, payload, response=True), "stop the stream")
-            for characteristic in subscribed:
-                await self._quietly(client.stop_notify(characteristic), "unsubscribe")
-        await self._quietly(client.disconnect(), "disconnect")
+                await conversation.teardown()
 
     async def _quietly(self, operation: Awaitable[Any], what: str) -> None:
         try:
             await asyncio.wait_for(operation, self.settings.operation_timeout)
         except Exception as error:  # best effort while tearing down; the link may already be gone
             logger.debug("could not %s: %r", what, error)
-
-    # ----------------------------------------------------------------- queue and writer
-
-    def _notify_callback(self, supervisor: _Supervisor, session: Session, address: str) -> Callable[[BleakGATTCharacteristic, bytearray], None]:
-        def on_notify(characteristic: BleakGATTCharacteristic, data: bytearray) -> None:
-            supervisor.last_packet = self._now()
-            self._put(_Packet(session, address, characteristic.uuid, self._clock(), bytes(data)))
-
-        return on_notify
-
-    def _put(self, item: _Packet | _Connected) -> None:
-        if not self._accepting:
-            self.counters.dropped += 1
-            return
-        if self._queue.qsize() >= self.settings.queue_size:
-            self._queue.get_nowait()
-            self.counters.dropped += 1
-        self._queue.put_nowait(item)
-
-    async def _writer(self) -> None:
-        batch: list[dict] = []
-        deadline = 0.0
-        while True:
-            timeout = max(0.0, deadline - self._now()) if batch else None
-            try:
-                item = await asyncio.wait_for(self._queue.get(), timeout)
-            except TimeoutError:
-                batch = await self._flush(batch)
-                continue
-            if item is _END:
-                await self._flush(batch)
-                return
-            if isinstance(item, _Connected):
-                if self._recorder is not None:
-                    self._recorder.connect(target=item.session.stream.target, host_time=item.host_time, rssi=item.session.rssi)
-                continue
-            if self._recorder is not None:
-                self._recorder.packet(address=item.address, characteristic=item.characteristic, host_time=item.host_time, data=item.data)
-            readings = item.session.process(item.characteristic, item.host_time, item.data)
-            if readings:
-                self._readings_seen.set()
-                if not batch:
-                    deadline = self._now() + self.settings.batch_interval
-                batch.extend(readings)
-                if len(batch) >= self.settings.batch_size:
-                    batch = await self._flush(batch)
-
-    async def _flush(self, batch: list[dict]) -> list[dict]:
-        if batch:
-            try:
-                rejected = await self._ingest(batch)
-            except Exception:
-                self.counters.ingest_failures += 1
-                logger.exception("ingest failed on a batch of %d BLE readings", len(batch))
-            else:
-                self.counters.rejected += rejected or 0
-        return []
 
     async def _log_loop(self) -> None:
         while True:
