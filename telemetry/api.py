@@ -70,7 +70,9 @@ def _csv_header(query: selectors.ReadingQuery) -> list[str]:
 class ReadingsApi(APIView):
     """A sensor's readings over a time range, newest or oldest first, in keyset pages.
 
-    IMU rows use the SensorReading wire format; metric rows are {timestamp, name, value}.
+    Without `start` and `end`, the sensor's newest readings whenever they were taken: the
+    newest page of raw readings (newest first unless `order=oldest`), `next` paging back
+    through its whole history; `start` is then null. IMU rows use the SensorReading wire format; metric rows are {timestamp, name, value}.
     With `bucket` (or when the range holds more than 2,000 readings and no `bucket`,
     `limit` or `cursor` is given) rows are buckets with avg/min/max/count per field.
     `format=csv` streams the whole range. Another user's sensor is a 404.
@@ -80,7 +82,9 @@ class ReadingsApi(APIView):
     sensor_kwarg = "sensor_id"
 
     class InputSerializer(serializers.Serializer):
-        start = AwareDateTimeField(required=False, help_text="Inclusive; default 24 h before `end` (or now).")
+        start = AwareDateTimeField(required=False, help_text=(
+            "Inclusive. Default: 24 h before `end` when `end` is given (csv: 24 h before now); "
+            "with neither, no lower bound: the newest readings, however old."))
         end = AwareDateTimeField(required=False, help_text="Exclusive; default: no upper bound.")
         kind = serializers.ChoiceField(choices=["imu", "metric"], required=False,
                                        help_text="Default: metric when `metric` is given or the sensor is not an IMU.")
@@ -104,7 +108,9 @@ class ReadingsApi(APIView):
 
         def validate(self, attrs):
             end = attrs.get("end")
-            start = attrs.setdefault("start", (end or datetime.now(timezone.utc)) - selectors.DEFAULT_RANGE)
+            if end is not None or attrs["format"] == "csv":
+                attrs.setdefault("start", (end or datetime.now(timezone.utc)) - selectors.DEFAULT_RANGE)
+            start = attrs.get("start")
             if end is not None and end <= start:
                 raise serializers.ValidationError({"end": ["Must be after start."]})
             return attrs
@@ -112,7 +118,7 @@ class ReadingsApi(APIView):
     class OutputSerializer(serializers.Serializer):
         sensor_id = serializers.CharField()
         kind = serializers.ChoiceField(["imu", "metric"])
-        start = serializers.DateTimeField()
+        start = serializers.DateTimeField(allow_null=True, help_text="null: no range was given (newest readings)")
         end = serializers.DateTimeField(allow_null=True)
         order = serializers.ChoiceField(["newest", "oldest"])
         bucket = serializers.CharField(allow_null=True)
@@ -160,7 +166,8 @@ class ReadingsApi(APIView):
 
 
 class RetrieveDataApi(ReadingsApi):
-    """The first system's name for the readings query: same contract as GET /api/v1/data/{sensor_id}."""
+    """The first system's name for the readings query: same contract as GET /api/v1/data/{sensor_id}
+    (without a range: the device's newest readings, however old)."""
 
     sensor_kwarg = "device_id"
 

@@ -109,7 +109,7 @@ class ReadingQuery:
 
     sensor_id: str
     kind: Kind
-    start: datetime
+    start: datetime | None  # None: no lower bound (the newest readings, whenever they are)
     end: datetime | None = None
     columns: tuple[str, ...] = tuple(IMU_COLUMNS)
     names: tuple[str, ...] = ()
@@ -136,8 +136,9 @@ def _in_range(query: ReadingQuery) -> QuerySet:
     # An open end is bounded anyway (ingest refuses readings minutes ahead), so PostgreSQL
     # can leave out the partitions after it and the DEFAULT partition at plan time.
     end = query.end or datetime.now(timezone.utc) + FUTURE_BOUND
-    readings = _model(query.kind).objects.filter(sensor_id=query.sensor_id, timestamp__gte=query.start,
-                                                 timestamp__lt=end)
+    readings = _model(query.kind).objects.filter(sensor_id=query.sensor_id, timestamp__lt=end)
+    if query.start is not None:
+        readings = readings.filter(timestamp__gte=query.start)
     if query.kind == "metric" and query.names:
         readings = readings.filter(name__in=query.names)
     return readings
@@ -251,11 +252,11 @@ def _next_cursor(query: ReadingQuery, rows: list[dict], *, has_more: bool) -> st
 
 
 def readings_query_resolve(*, query: ReadingQuery, bucket_requested: bool, paging: bool) -> tuple[ReadingQuery, bool]:
-    """Pick a bucket when the caller gave none, is not paging raw rows, and the range holds
-    more than MAX_POINTS_PER_SERIES readings per series. Returns the query and whether the
+    """Pick a bucket when the caller gave none, is not paging raw rows, gave a range, and the
+    range holds more than MAX_POINTS_PER_SERIES readings per series. Returns the query and whether the
     server chose its bucket. Counting stops at the threshold, so this costs one short
     index scan whatever the range."""
-    if bucket_requested or paging or query.bucket:
+    if bucket_requested or paging or query.bucket or query.start is None:
         return query, False
     readings = _in_range(query)
     series = len(query.names) if query.kind == "metric" and query.names else 1
@@ -307,7 +308,7 @@ def readings_query_build(*, sensor: Sensor, params: dict, given: set[str]) -> tu
         if (cursor.order, cursor.bucket) != (order, bucket):
             raise ValidationError(
                 {"cursor": ["This cursor belongs to a query with another order or bucket; repeat that query."]})
-    query = ReadingQuery(sensor_id=sensor.pk, kind=kind, start=params["start"], end=params.get("end"), columns=columns,
+    query = ReadingQuery(sensor_id=sensor.pk, kind=kind, start=params.get("start"), end=params.get("end"), columns=columns,
                          names=names, order=order, limit=params.get("limit") or DEFAULT_LIMIT, bucket=bucket,
                          cursor=cursor)
     return readings_query_resolve(query=query, bucket_requested="bucket" in given,
