@@ -145,6 +145,33 @@ def broker_start(folder: Path) -> subprocess.Popen:
     return process
 
 
+def bridges_connected(count: int, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    logs = [ROOT / "var" / f"bench-mqtt-bridge-{n}.log" for n in range(count)]
+    while not all(" connected to " in log.read_text() for log in logs):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the bridges did not connect: see var/bench-mqtt-bridge-*.log")
+        time.sleep(0.2)
+    time.sleep(1)  # their subscriptions are acknowledged
+
+
+def warm_up(devices: list["BenchDevice"], sensor_ids: list[str]) -> None:
+    """A window of frames per device through the whole pipeline (connections, lazy imports),
+    stored before the timed run starts."""
+    before = stored_count(sensor_ids)
+    for device in devices:
+        device.run_until(time.monotonic())
+    for device in devices:
+        device.drained.wait(60)
+    accepted = sum(device.accepted for device in devices)
+    deadline = time.monotonic() + 60
+    while stored_count(sensor_ids) < before + accepted and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for device in devices:
+        device.latencies.clear()
+        device.acked = device.accepted = device.errors = 0
+
+
 def jwt_for_bench_owner(port: int) -> str:
     from users.models import User
 
@@ -183,6 +210,7 @@ def phase(*, batch: int, args, pairs, sensor_ids, k: int, bridges, worker, broke
     devices = [BenchDevice(sensor_id=sensor_id, token=token, batch=batch, window=args.window, k=k)
                for sensor_id, token in pairs]
     try:
+        warm_up(devices, sensor_ids)
         stored_before = stored_count(sensor_ids)
         bridge_pids = [bridge.pid for bridge in bridges]
         worker_pids = process_tree(worker.pid)
@@ -258,14 +286,14 @@ def main() -> None:
                     "-P", "threads", "-c", str(args.worker_concurrency), "--without-gossip", "--without-mingle",
                     "-n", f"bench-mqtt-{os.getpid()}@%h"], "mqtt-worker")
     bridges = [start([sys.executable, "manage.py", "mqtt_bridge", "--client-id", f"bench-bridge-{n}"],
-                     f"mqtt-bridge-{n}") for n in range(args.bridges)]
+                     f"mqtt-bridge-{n}", LOG_LEVEL="INFO") for n in range(args.bridges)]
     args.daphne_port = free_port()
     daphne = start([str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(args.daphne_port), "project.asgi:application"],
                    "mqtt-daphne")
     ok = True
     try:
         wait_http(f"http://127.0.0.1:{args.daphne_port}/health")
-        time.sleep(3)  # the bridges connect and subscribe
+        bridges_connected(args.bridges)
         for number, batch in enumerate(batches):
             # Each phase stamps its readings from its own hour, so phases never share a timestamp.
             k = first_k(batch, datetime.now(timezone.utc) - timedelta(hours=2 * (len(batches) - number) + 1))

@@ -5,12 +5,20 @@ import queue
 import threading
 import time
 import uuid
+from datetime import datetime
 from typing import Any
 
 import paho.mqtt.client as paho
 from paho.mqtt.reasoncodes import ReasonCode
 
 from transports.mqtt import topics
+
+
+def epoch_ms(stamp) -> int:
+    """A reading's timestamp (ISO 8601, datetime or epoch ms) as epoch milliseconds."""
+    if isinstance(stamp, str):
+        stamp = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return round(stamp.timestamp() * 1000) if isinstance(stamp, datetime) else int(stamp)
 
 
 class Device:

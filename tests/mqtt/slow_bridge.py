@@ -1,6 +1,6 @@
 """`manage.py mqtt_bridge` whose hand-overs to the cold path each take SLOW_HANDOVER_S longer,
-recording in SLOW_HANDOVER_LOG the first reading's timestamp of every frame once its hand-over
-is complete, so a test can check that no ack ever comes first. Production code has no such hook."""
+recording in SLOW_HANDOVER_LOG the first reading's timestamp (epoch ms) of every frame once
+its hand-over is complete, so a test can check that no ack ever comes first. Production code has no such hook."""
 
 import asyncio
 import os
@@ -13,6 +13,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
+from tests.mqtt.device import epoch_ms  # noqa: E402
 from transports.mqtt import bridge, link  # noqa: E402
 
 DELAY_S = float(os.environ["SLOW_HANDOVER_S"])
@@ -21,6 +22,8 @@ _frame_begin = link.frame_begin
 
 
 async def _slow_frame_begin(*, readings, sensor):
+    first = readings[0]
+    stamp = epoch_ms(first["timestamp"] if isinstance(first, dict) else first.timestamp)
     result, durable = await _frame_begin(readings=readings, sensor=sensor)
     if durable is None:
         return result, None
@@ -28,7 +31,7 @@ async def _slow_frame_begin(*, readings, sensor):
         await asyncio.sleep(DELAY_S)
         await durable
         with open(LOG, "a") as log:
-            log.write(f"{readings[0]['timestamp']}\n")
+            log.write(f"{stamp}\n")
 
     return result, asyncio.ensure_future(slower())
 

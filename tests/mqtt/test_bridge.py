@@ -9,6 +9,7 @@ import pytest
 from sensors.models import Sensor
 from telemetry.models import ImuReading
 from tests.mqtt.conftest import eventually, readings_for
+from tests.mqtt.device import epoch_ms
 from tests.mqtt.servers import mqtt_bridge
 from transports.mqtt import topics
 
@@ -61,7 +62,7 @@ def test_no_ack_comes_before_the_hand_over_is_durable(broker, storage_worker, de
         for _ in frames:
             ack = device.expect(topics.ACK)
             # Read the moment the ack arrives: the frame's hand-over must be complete already.
-            assert frames[ack["seq"]][0]["timestamp"] in handed_over.read_text().split(), ack
+            assert str(epoch_ms(frames[ack["seq"]][0]["timestamp"])) in handed_over.read_text().split(), ack
             assert ack["accepted"] == 2
     assert eventually(lambda: stored(sensor.pk) == 10, what="every frame stored")
 

@@ -51,6 +51,7 @@ class Pending:
     durable: asyncio.Future | None = None
     result: Any = None
     seq: int | None = None
+    handled: asyncio.Future | None = None  # reading and handing over, under way
 
 
 class Bridge:
@@ -235,30 +236,38 @@ class Bridge:
         self._publish(topics.device_topic(sensor_id, kind), payload)
 
     async def _read_loop(self) -> None:
+        """Messages are handled concurrently (their live broadcasts and hand-overs share round
+        trips), except a device's status, which must apply in order; the ack loop takes them
+        in the order they came."""
         while True:
             epoch, message = await self.inbox.get()
-            try:
-                pending = await self._handle(epoch, message)
-            except Exception:  # never let one message stop the bridge: log it, ack it, go on
-                logger.exception("MQTT message on %s could not be handled", message.topic)
-                self.counters["failed"] += 1
-                pending = Pending(epoch=epoch, mid=message.mid, qos=message.qos, sensor_id="")
+            pending = Pending(epoch=epoch, mid=message.mid, qos=message.qos, sensor_id="")
+            parsed = topics.device_topic_parse(message.topic)
+            if parsed is None:
+                self.counters["ignored"] += 1
+            else:
+                pending.sensor_id, kind = parsed
+                handled = self._handle(pending, kind, message.payload)
+                if kind == topics.STATUS:
+                    await self._guarded(handled, message.topic)
+                else:
+                    pending.handled = asyncio.ensure_future(self._guarded(handled, message.topic))
             await self.acks.put(pending)
 
-    async def _handle(self, epoch: int, message) -> Pending:
-        pending = Pending(epoch=epoch, mid=message.mid, qos=message.qos, sensor_id="")
-        parsed = topics.device_topic_parse(message.topic)
-        if parsed is None:
-            self.counters["ignored"] += 1
-            return pending
-        pending.sensor_id, kind = parsed
+    async def _guarded(self, handled, topic: str) -> None:
+        try:
+            await handled
+        except Exception:  # never let one message stop the bridge: log it, ack it, go on
+            logger.exception("MQTT message on %s could not be handled", topic)
+            self.counters["failed"] += 1
+
+    async def _handle(self, pending: Pending, kind: str, payload: bytes) -> None:
         if kind == topics.TELEMETRY:
-            await self._telemetry(pending, message.payload)
+            await self._telemetry(pending, payload)
         elif kind == topics.COMMAND_RESULT:
-            await self._command_result(pending, message.payload)
+            await self._command_result(pending, payload)
         elif kind == topics.STATUS:
-            await self._status(pending.sensor_id, message.payload)
-        return pending
+            await self._status(pending.sensor_id, payload)
 
     async def _telemetry(self, pending: Pending, payload: bytes) -> None:
         self.counters["telemetry"] += 1
@@ -311,6 +320,8 @@ class Bridge:
                 self.outstanding -= 1
 
     async def _acknowledge(self, pending: Pending) -> None:
+        if pending.handled is not None:
+            await pending.handled
         if pending.durable is not None:
             try:
                 await pending.durable
