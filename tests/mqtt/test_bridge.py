@@ -67,6 +67,19 @@ def test_no_ack_comes_before_the_hand_over_is_durable(broker, storage_worker, de
     assert eventually(lambda: stored(sensor.pk) == 10, what="every frame stored")
 
 
+def test_frames_the_cold_path_could_not_take_are_redelivered_by_the_broker_and_stored_once(
+        broker, storage_worker, devices, user, make_sensor):
+    sensor, token = make_sensor(owner=user, id="mqtt-flaky")
+    with mqtt_bridge(broker, module="tests.mqtt.flaky_bridge", FLAKY_HANDOVER_FAILURES="3") as flaky:
+        device = devices(sensor, token)
+        for seq in range(5):
+            device.publish_nowait(topics.TELEMETRY, {"seq": seq, "readings": readings_for(sensor.pk, seq)})
+        # The device never resends: the bridge reconnects and the broker gives it the frames again.
+        assert acks_until(device, set(range(5))) >= set(range(5))
+        assert "not durable, not acked" in flaky.output()
+    assert eventually(lambda: stored(sensor.pk) == 15, what="every frame stored once")
+
+
 def test_a_frame_resent_after_a_missing_ack_is_stored_once(bridge, devices, user, make_sensor):
     sensor, token = make_sensor(owner=user, id="mqtt-resend")
     device = devices(sensor, token)
