@@ -65,6 +65,21 @@ def test_a_two_megabyte_payload_is_refused_unread(pair):
     good_frame_goes_through(good, 1)
 
 
+@pytest.mark.services
+def test_the_bridges_counters_reach_metrics(pair, settings, client):
+    bad, good = pair
+    bad.publish(topics.TELEMETRY, b"not json")
+    assert bad.expect(topics.ACK)["errors"]["payload"]
+    good_frame_goes_through(good, 1)
+
+    def counted() -> str:
+        text = client.get("/metrics").content.decode()
+        return "rejected_payload" in text and 'outcome="acked"' in text and text
+
+    text = eventually(counted, what="the bridge's counters in /metrics", timeout=30)
+    assert 'sensorium_mqtt_bridge_messages_total{bridge="sensorium-bridge-test",outcome="rejected_payload"} 1.0' in text
+
+
 def test_a_burst_of_ten_thousand_tiny_messages_is_answered_and_leaves_others_unaffected(pair):
     bad, good = pair
     for _ in range(10_000):

@@ -31,6 +31,7 @@ from paho.mqtt.properties import Properties
 from transports.mqtt import link, topics
 from transports.mqtt.endpoint import MqttEndpoint
 from transports.mqtt.frames import FrameInvalid, command_result_read, status_read, telemetry_frame_read
+from transports.mqtt.metrics import bridge_counters_publish
 
 logger = logging.getLogger(__name__)
 _encode = msgspec.json.Encoder().encode
@@ -365,6 +366,7 @@ class Bridge:
         while True:
             await asyncio.sleep(settings.DEVICE_PRESENCE_WRITE_INTERVAL)
             await self.devices.touch_held()
+            await asyncio.to_thread(bridge_counters_publish, client_id=self.client_id, counters=self.counters)
             if time.monotonic() - last_log >= STATUS_LOG_INTERVAL_S:
                 last_log = time.monotonic()
                 logger.info("MQTT bridge %s: %s", self.client_id, dict(sorted(self.counters.items())))
