@@ -31,7 +31,9 @@ def good_frame_goes_through(good, seq: int) -> None:
     (b'{"seq": -1, "readings": []}', {"seq"}),
     (b'{"seq": "one", "readings": []}', {"seq"}),
     (b'{"seq": 1, "readings": {"x": 1}}', {"readings"}),
-], ids=["truncated", "empty", "not-utf8", "array-of-numbers", "negative-seq", "string-seq", "readings-not-a-list"])
+    (b'{"seq": 1, "readings": [' + b",".join([b"{}"] * 10_001) + b"]}", {"readings"}),
+], ids=["truncated", "empty", "not-utf8", "array-of-numbers", "negative-seq", "string-seq", "readings-not-a-list",
+        "too-many-readings"])
 def test_a_payload_that_is_not_a_frame_gets_an_error_naming_the_field(pair, payload, errors):
     bad, good = pair
     bad.publish(topics.TELEMETRY, payload)

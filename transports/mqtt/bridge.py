@@ -285,7 +285,7 @@ class Bridge:
         try:
             pending.result, pending.durable = await link.frame_begin(readings=frame.readings, sensor=sensor)
         except link.FrameRefused as exc:
-            self._refused(pending, frame.seq, {"readings": [str(exc)]}, reason="readings")
+            self._refused(pending, frame.seq, exc.errors, reason="readings")
 
     def _refused(self, pending: Pending, seq: int | None, errors: dict[str, list[str]], *, reason: str) -> None:
         self.counters[f"rejected_{reason}"] += 1

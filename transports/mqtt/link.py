@@ -1,5 +1,6 @@
 """The bridge's side of the device connection: what every transport shares (the one ingest
-function and how its outcome reads as an ack, presence, commands), seen from MQTT.
+function and its outcomes through transports/devices.py, presence and commands from the
+registry), seen from MQTT.
 
 The broker authenticated the device (its token is its MQTT password) and its ACL let it
 publish only to its own topics, so the sensor is the one the topic names.
@@ -9,11 +10,10 @@ import asyncio
 import time
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import close_old_connections
 
+from core.websocket import in_thread
 from sensors import presence
 from sensors.models import Command, Sensor
 from sensors.selectors import command_sensor_id, commands_queued_held_by, sensor_find
@@ -21,6 +21,7 @@ from sensors.services import command_claim_for_delivery, commands_claim_pending
 from sensors.services import command_complete as command_record
 from telemetry import ingest
 from telemetry.ingest import ColdPathUnavailable, IngestResult
+from transports import devices
 
 __all__ = ["ColdPathUnavailable", "DeviceDirectory", "FrameRefused", "ack_frame", "command_complete",
            "command_frame", "frame_begin"]
@@ -29,20 +30,12 @@ SENSOR_CACHE_S = 5.0  # a deactivated or deleted sensor is also cut off at the b
 
 
 class FrameRefused(Exception):
-    """The readings are not a batch ingest can take (too many, not a list)."""
+    """The readings are not a batch ingest can take (too many, not a list); `errors` says why,
+    as every transport says it."""
 
-
-def in_thread(function):
-    """Blocking ORM work off the event loop, with its connection released inside the call."""
-
-    def run_and_release(*args, **kwargs):
-        close_old_connections()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            close_old_connections()
-
-    return sync_to_async(run_and_release, thread_sensitive=False)
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(errors)
+        self.errors = errors
 
 
 async def frame_begin(*, readings: list[Any], sensor: Sensor) -> tuple[IngestResult, asyncio.Future | None]:
@@ -50,13 +43,13 @@ async def frame_begin(*, readings: list[Any], sensor: Sensor) -> tuple[IngestRes
     try:
         return await ingest.accept_async_begin(payload={"readings": readings}, source=SOURCE, device=sensor)
     except (ingest.BatchTooLarge, ingest.PayloadInvalid) as exc:
-        raise FrameRefused(str(exc)) from exc
+        raise FrameRefused(devices.ingest_outcome(error=exc).field_errors) from exc
 
 
 def ack_frame(*, seq: int | None, result: IngestResult) -> dict[str, Any]:
     """The ack-topic message for a frame handed over durably (the WebSocket ack's meaning)."""
     if result.accepted:
-        return {"seq": seq, "accepted": result.accepted, "rejected": result.rejected}
+        return {"seq": seq, **result.as_dict()}
     return {"seq": seq, "rejected": result.rejected,
             "errors": {"readings": ["Every reading in the frame was rejected."]}}
 
