@@ -267,7 +267,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sensors", type=int, default=16)
     parser.add_argument("--phases", default="100,1", help="readings per message, one phase each")
-    parser.add_argument("--window", type=int, default=8, help="frames in flight per device")
+    parser.add_argument("--window", type=int, default=3,
+                        help="frames in flight per device (ack latency ≈ sensors x window x batch / throughput)")
     parser.add_argument("--duration", type=float, default=60, help="seconds per phase")
     parser.add_argument("--bridges", type=int, default=2, help="bridge processes (one shared subscription)")
     parser.add_argument("--worker-concurrency", type=int, default=2)
