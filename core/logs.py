@@ -36,6 +36,11 @@ def request_id_current() -> str | None:
     return _request_id.get()
 
 
+def request_id_choose(given: str) -> str:
+    """The caller's X-Request-ID when it is sane, else a new one."""
+    return given if _SAFE_REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
 @contextmanager
 def log_context(**fields: Any):
     """Add fields (sensor="imu-001", user=7…) to every record logged inside the block."""
@@ -131,8 +136,7 @@ class RequestContextMiddleware(HybridMiddleware):
     records, and returns it in the X-Request-ID response header."""
 
     def before(self, request):
-        given = request.headers.get(REQUEST_ID_HEADER, "")
-        request_id = given if _SAFE_REQUEST_ID.match(given) else uuid.uuid4().hex
+        request_id = request_id_choose(request.headers.get(REQUEST_ID_HEADER, ""))
         request.request_id = request_id
         return _request_id.set(request_id), _request.set(request)
 

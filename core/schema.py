@@ -5,6 +5,9 @@ Views nest their serializers (`ReadingsApi.OutputSerializer`); their components 
 after the view (`ReadingsOutput`), since every view's are called InputSerializer and
 OutputSerializer.
 
+Paths are listed in the one style the SPEC uses, without a trailing slash
+(core.middleware.ApiTrailingSlashMiddleware serves both spellings of every API path).
+
 Views document their successes; the errors every endpoint can give come from the shared
 machinery (validation, authentication, lookups, body limits, core/errors.py), so they
 are added here once, each pointing at the `Error` component. A response an operation
@@ -30,15 +33,19 @@ ERROR_COMPONENT = {
     "description": 'Every error: `{"error": "<one line>", "details": {"<field>": ["<message>"]}}`.',
     "properties": {
         "error": {"type": "string", "description": "One line saying what went wrong."},
-        "details": {
-            "type": "object",
-            "description": "Messages per field (nested objects for nested fields); empty when no field is to blame.",
-            "additionalProperties": {},
-        },
+        "details": {"$ref": "#/components/schemas/ErrorDetails"},
     },
     "required": ["error", "details"],
     "example": {"error": "mac_address: Enter a MAC address as six hex pairs, e.g. AA:BB:CC:DD:EE:FF.",
                 "details": {"mac_address": ["Enter a MAC address as six hex pairs, e.g. AA:BB:CC:DD:EE:FF."]}},
+}
+
+ERROR_DETAILS_COMPONENT = {
+    "type": "object",
+    "description": "Messages per field (a nested object for a nested field); empty when no field is to blame.",
+    "additionalProperties": {
+        "oneOf": [{"type": "array", "items": {"type": "string"}}, {"$ref": "#/components/schemas/ErrorDetails"}],
+    },
 }
 
 DESCRIPTIONS = {
@@ -71,8 +78,32 @@ def _statuses_for(path: str, method: str, operation: dict[str, Any]) -> list[str
     return statuses
 
 
+def paths_without_trailing_slash(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
+    paths = result.get("paths", {})
+    result["paths"] = {path.rstrip("/") or path: methods for path, methods in paths.items()}
+    if len(result["paths"]) != len(paths):
+        raise ValueError("Two API paths differ only by a trailing slash; keep one.")
+    return result
+
+
+def one_of_members_closed(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
+    """A `oneOf` without a discriminator holds a value that matches exactly one member: object
+    members that are open to extra properties would all match a row with a few fields in
+    common, so they are closed (`additionalProperties: false`)."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for schema in list(schemas.values()):
+        if "oneOf" not in schema or "discriminator" in schema:
+            continue
+        for member in schema["oneOf"]:
+            target = schemas.get(member.get("$ref", "").rsplit("/", 1)[-1], {})
+            if target.get("type") == "object" and "properties" in target:
+                target["additionalProperties"] = False
+    return result
+
+
 def error_responses_document(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_COMPONENT
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"], schemas["ErrorDetails"] = ERROR_COMPONENT, ERROR_DETAILS_COMPONENT
     for path, methods in result.get("paths", {}).items():
         for method, operation in methods.items():
             if not isinstance(operation, dict) or "responses" not in operation:

@@ -41,7 +41,7 @@ class ProductListApi(ListAPIView):
                                        help_text="Part of the name; case and spacing are ignored.")
         location = serializers.CharField(required=False, default="", allow_blank=True,
                                          help_text="Only products at this location (case ignored).")
-        status = serializers.ChoiceField(choices=ProductStatus.choices, required=False, default="")
+        status = serializers.ChoiceField(choices=ProductStatus.choices, required=False)
 
     @extend_schema(parameters=[InputSerializer])
     def get(self, request, *args, **kwargs):

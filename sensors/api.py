@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from sensors.models import Sensor
-from sensors.selectors import command_list, sensor_list
+from sensors.selectors import commands_of, commands_shown, sensor_list
 from sensors.serializers import (
     CommandSerializer,
     DeviceTokenSerializer,
@@ -66,13 +66,15 @@ class SensorViewSet(viewsets.ModelViewSet):
 
     @extend_schema(methods=["GET"], request=None, responses={200: CommandSerializer(many=True)})
     @extend_schema(methods=["POST"], request=CommandSerializer, responses={201: CommandSerializer})
-    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
+    @action(detail=True, methods=["get", "post"], filter_backends=[])
     def commands(self, request, pk=None):
-        """Commands to this device. POST queues one and delivers it at once if the device is
-        connected (to whichever server holds it), else when it reconnects, unless expired."""
+        """Commands to this device, newest first, in pages (`page`, `page_size`). POST queues
+        one and delivers it at once if the device is connected (to whichever server holds it),
+        else when it reconnects, unless expired."""
         sensor = self.get_object()
         if request.method == "GET":
-            return Response(CommandSerializer(command_list(sensor=sensor), many=True).data)
+            page = self.paginate_queryset(commands_of(sensor=sensor))
+            return self.get_paginated_response(CommandSerializer(commands_shown(commands=page), many=True).data)
         serializer = CommandSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -1,3 +1,5 @@
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -42,15 +44,25 @@ def collect_job_get(*, user: User, job_id: str) -> CollectJob:
     return get_object_or_404(jobs, pk=job_id)
 
 
-def command_list(*, sensor: Sensor, limit: int = 200) -> list[Command]:
-    """The sensor's most recent commands, newest first. One queued or sent past its time to
-    live is shown expired (at expires_at) before the sweep (commands_expire) records it."""
+def commands_of(*, sensor: Sensor) -> QuerySet[Command]:
+    """The sensor's commands, newest first (the API pages through them)."""
+    return Command.objects.filter(sensor=sensor).select_related("created_by").order_by("-created_at", "-pk")
+
+
+def commands_shown(*, commands: Iterable[Command]) -> list[Command]:
+    """Commands as the API and pages show them: one queued or sent past its time to live is
+    shown expired (at expires_at) before the sweep (commands_expire) records it."""
     now = timezone.now()
-    commands = list(Command.objects.filter(sensor=sensor).select_related("created_by").order_by("-created_at")[:limit])
+    commands = list(commands)
     for command in commands:
         if command.status in (CommandStatus.QUEUED, CommandStatus.SENT) and command.expires_at <= now:
             command.status, command.completed_at = CommandStatus.EXPIRED, command.expires_at
     return commands
+
+
+def command_list(*, sensor: Sensor, limit: int = 200) -> list[Command]:
+    """The sensor's `limit` most recent commands, newest first, as shown."""
+    return commands_shown(commands=commands_of(sensor=sensor)[:limit])
 
 
 def sensor_find(*, sensor_id: str) -> Sensor | None:

@@ -1,7 +1,7 @@
 from datetime import datetime, timedelta, timezone
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
@@ -13,7 +13,7 @@ from sensors.selectors import sensor_get
 from telemetry import ingest, selectors
 from telemetry.daily_totals import daily_totals
 from telemetry.schema import METRIC_NAME_PATTERN
-from telemetry.serializers import ReadingSerializer, TimeZoneField
+from telemetry.serializers import READING_ROW_SERIALIZERS, ReadingSerializer, TimeZoneField
 from users.selectors import user_time_zone
 
 def json_body(request) -> object:
@@ -35,6 +35,12 @@ def _metric_names(value: str) -> list[str]:
     if bad or not names:
         raise serializers.ValidationError(f"Not a metric name: {', '.join(bad) or value!r}.")
     return names
+
+
+@extend_schema_field(PolymorphicProxySerializer(
+    component_name="ReadingRow", serializers=READING_ROW_SERIALIZERS, resource_type_field_name=None, many=True))
+class ReadingRowsField(serializers.ListField):
+    """The rows of a readings page: one kind per page (the page's `kind` and `bucket` say which)."""
 
 
 class IgnoreFormatParameter(DefaultContentNegotiation):
@@ -123,11 +129,11 @@ class ReadingsApi(APIView):
         order = serializers.ChoiceField(["newest", "oldest"])
         bucket = serializers.CharField(allow_null=True)
         bucket_chosen_by_server = serializers.BooleanField()
-        fields = serializers.ListField()
+        fields = serializers.ListField(child=serializers.CharField())
         count = serializers.IntegerField()
         next_cursor = serializers.CharField(allow_null=True)
         next = serializers.URLField(allow_null=True)
-        results = serializers.ListField(child=serializers.DictField(), help_text=(
+        results = ReadingRowsField(help_text=(
             "IMU: SensorReading wire format; metrics: {timestamp, name, value}; buckets: "
             "{timestamp, count, <column>: {avg, min, max}} or {timestamp, name, count, avg, min, max}"))
 

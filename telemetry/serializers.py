@@ -51,3 +51,66 @@ class RejectedReadingSerializer(serializers.Serializer):
 class IngestResultSerializer(serializers.Serializer):
     accepted = serializers.IntegerField()
     rejected = RejectedReadingSerializer(many=True)
+
+
+# --- The rows of GET /api/v1/data/{sensor_id} (documentation: the selectors build them) ---
+
+class PartialVectorSerializer(serializers.Serializer):
+    """The axes asked for in `fields` (all three by default)."""
+
+    x = serializers.FloatField(required=False)
+    y = serializers.FloatField(required=False)
+    z = serializers.FloatField(required=False)
+
+
+class ImuRowSerializer(serializers.Serializer):
+    """One IMU reading in the wire format, limited to the fields asked for."""
+
+    timestamp = serializers.DateTimeField()
+    acceleration = PartialVectorSerializer(required=False, help_text="m/s²")
+    gyroscope = PartialVectorSerializer(required=False, help_text="°/s")
+    battery_level = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100)
+    signal_strength = serializers.IntegerField(required=False, allow_null=True, help_text="dBm")
+
+
+class MetricRowSerializer(serializers.Serializer):
+    """One metric reading."""
+
+    timestamp = serializers.DateTimeField()
+    name = serializers.CharField()
+    value = serializers.FloatField()
+
+
+class StatsSerializer(serializers.Serializer):
+    avg = serializers.FloatField(allow_null=True)
+    min = serializers.FloatField(allow_null=True)
+    max = serializers.FloatField(allow_null=True)
+
+
+class ImuBucketRowSerializer(serializers.Serializer):
+    """One time bucket of IMU readings: how many, and avg/min/max per column asked for."""
+
+    timestamp = serializers.DateTimeField(help_text="Start of the bucket.")
+    count = serializers.IntegerField()
+    accel_x = StatsSerializer(required=False)
+    accel_y = StatsSerializer(required=False)
+    accel_z = StatsSerializer(required=False)
+    gyro_x = StatsSerializer(required=False)
+    gyro_y = StatsSerializer(required=False)
+    gyro_z = StatsSerializer(required=False)
+    battery_level = StatsSerializer(required=False)
+    signal_strength = StatsSerializer(required=False)
+
+
+class MetricBucketRowSerializer(serializers.Serializer):
+    """One time bucket of one metric."""
+
+    timestamp = serializers.DateTimeField(help_text="Start of the bucket.")
+    name = serializers.CharField()
+    count = serializers.IntegerField()
+    avg = serializers.FloatField(allow_null=True)
+    min = serializers.FloatField(allow_null=True)
+    max = serializers.FloatField(allow_null=True)
+
+
+READING_ROW_SERIALIZERS = [ImuRowSerializer, MetricRowSerializer, ImuBucketRowSerializer, MetricBucketRowSerializer]

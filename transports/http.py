@@ -19,14 +19,18 @@ from typing import Any
 import msgspec
 from corsheaders.middleware import CorsMiddleware
 from django.conf import settings
-from django.http import HttpResponse
+from django.core.signals import setting_changed
+from django.http import HttpRequest, HttpResponse
 from django.http.request import split_domain_port, validate_host
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.security import SecurityMiddleware
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import error_body
+from core.logs import REQUEST_ID_HEADER, log_context, request_id_choose
 from core.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from sensors.authentication import DEVICE_KEYWORD, DeviceTokenAuthentication, DevicePrincipal, device_token_from_header
 from telemetry import ingest
@@ -58,6 +62,42 @@ def _cors_headers(scope, headers: dict[bytes, bytes]) -> list[tuple[bytes, bytes
             if name.lower() != "content-type"]
 
 
+# The headers Django's SecurityMiddleware and XFrameOptionsMiddleware put on every response,
+# computed by those middlewares themselves from the settings (once per scheme, again after a
+# setting changes), so the fast path cannot drift from what Django sends.
+_security_headers_by_scheme: dict[bool, list[tuple[bytes, bytes]]] = {}
+
+
+def _security_headers(secure: bool) -> list[tuple[bytes, bytes]]:
+    headers = _security_headers_by_scheme.get(secure)
+    if headers is None:
+        request, response = HttpRequest(), HttpResponse()
+        request.is_secure = lambda: secure
+        for middleware in (SecurityMiddleware, XFrameOptionsMiddleware):
+            response = middleware(get_response=lambda request: None).process_response(request, response)
+        headers = [(name.lower().encode(), value.encode("latin-1")) for name, value in response.items()
+                   if name.lower() != "content-type"]
+        _security_headers_by_scheme[secure] = headers
+    return headers
+
+
+def _settings_changed(**kwargs) -> None:
+    _security_headers_by_scheme.clear()
+
+
+setting_changed.connect(_settings_changed)
+
+
+def _is_secure(scope, headers: dict[bytes, bytes]) -> bool:
+    """HttpRequest.is_secure for this scope: the proxy's header when one is configured."""
+    if settings.SECURE_PROXY_SSL_HEADER:
+        meta_name, secure_value = settings.SECURE_PROXY_SSL_HEADER
+        given = headers.get(meta_name.removeprefix("HTTP_").replace("_", "-").lower().encode())
+        if given is not None:
+            return given.decode("latin-1").split(",", 1)[0].strip() == secure_value
+    return scope.get("scheme") == "https"
+
+
 async def _respond(send, status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]] = ()) -> None:
     payload = _encoder.encode(body)
     await send({"type": "http.response.start", "status": status,
@@ -87,9 +127,7 @@ def _served_here(scope, headers: dict[bytes, bytes]) -> bool:
     host, _ = split_domain_port(headers.get(b"host", b"").decode("latin-1"))
     if not validate_host(host, settings.ALLOWED_HOSTS):
         return False
-    if settings.SECURE_SSL_REDIRECT and scope.get("scheme") != "https":
-        return headers.get(b"x-forwarded-proto", b"") == b"https"
-    return True
+    return not settings.SECURE_SSL_REDIRECT or _is_secure(scope, headers)
 
 
 class IngestFastPath:
@@ -104,17 +142,27 @@ class IngestFastPath:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
-            return await _respond(send, 413, body_too_large(limit), _cors_headers(scope, headers))
+            return await _respond(send, 413, body_too_large(limit), self._headers(scope, headers))
         token = device_token_from_header(headers.get(b"authorization", b"").decode("latin-1"))
         if token is None or not _served_here(scope, headers):
             return await self.app(scope, receive, send)
 
         started = time.perf_counter()
-        status, body, extra = await self._handle(receive, headers, token, source, limit)
-        await _respond(send, status, body, [*extra, *_cors_headers(scope, headers)])
+        answer_headers = self._headers(scope, headers)
+        with log_context(request_id=answer_headers[0][1].decode()):
+            status, body, extra = await self._handle(receive, headers, token, source, limit)
+        await _respond(send, status, body, [*extra, *answer_headers])
         route = scope["path"].lstrip("/")
         HTTP_LATENCY.labels("POST", route).observe(time.perf_counter() - started)
         HTTP_REQUESTS.labels("POST", route, str(status)).inc()
+
+    @staticmethod
+    def _headers(scope, headers: dict[bytes, bytes]) -> list[tuple[bytes, bytes]]:
+        """What Django's middleware would add to this request's answer: the request id
+        first (core.logs.RequestContextMiddleware), the security headers, CORS."""
+        request_id = request_id_choose(headers.get(_REQUEST_ID_KEY, b"").decode("latin-1"))
+        return [(_REQUEST_ID_KEY, request_id.encode()), *_security_headers(_is_secure(scope, headers)),
+                *_cors_headers(scope, headers)]
 
     async def _handle(self, receive, headers, token: str, source: str, limit: int):
         content_type = headers.get(b"content-type", b"application/json").decode("latin-1")
@@ -138,6 +186,7 @@ class IngestFastPath:
         return outcome.status, outcome.body, _RETRY_AFTER if outcome.retry else []
 
 
+_REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode()
 _RETRY_AFTER = [(b"retry-after", str(devices.RETRY_AFTER_S).encode())]
 
 

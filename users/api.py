@@ -56,6 +56,9 @@ class RefreshApi(TokenRefreshView):
 
 
 class LogoutApi(APIView):
+    """Sign out: the refresh token (and the access token sent as `Authorization: Bearer`,
+    if any) stop working at once. 205 with no body."""
+
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
 
@@ -76,6 +79,9 @@ class LogoutApi(APIView):
 
 
 class ProfileApi(RetrieveUpdateAPIView):
+    """Your profile: display name, time zone (IANA, used for days and charts) and preferences.
+    PATCH changes only the fields given."""
+
     serializer_class = ProfileSerializer
     http_method_names = ["get", "patch", "head", "options"]
 

@@ -44,6 +44,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.schema.paths_without_trailing_slash",
+        "core.schema.one_of_members_closed",
         "core.schema.error_responses_document",
     ],
     "ENUM_NAME_OVERRIDES": {

@@ -37,9 +37,11 @@ class ExportListApi(APIView):
         kind = serializers.ChoiceField(choices=ExportKind.choices, required=False,
                                        help_text="Default: blink for eye trackers, imu for IMUs, metric otherwise")
 
+    pagination_class = PageNumberPagination  # also tells the schema the list is paginated
+
     @extend_schema(responses={200: ExportJobSerializer(many=True)})
     def get(self, request):
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.export_jobs_of(user=request.user), request, view=self)
         return paginator.get_paginated_response(ExportJobSerializer(page, many=True).data)
 

@@ -79,7 +79,7 @@ async def test_offline_command_is_queued_then_delivered_on_reconnect_unless_expi
 def test_commands_api_lists_with_status_and_validates(db, device, user, other_user, alice_client, bob_client):
     sensor, _ = device
     assert post_command(user, sensor.pk, name="set_rate", params={"hz": 5}).status_code == 201
-    listed = alice_client.get(f"/api/v1/sensors/{sensor.pk}/commands").json()
+    listed = alice_client.get(f"/api/v1/sensors/{sensor.pk}/commands").json()["results"]
     assert [(c["name"], c["status"], c["ttl_seconds"]) for c in listed] == [("set_rate", "queued", 300)]
 
     bad = alice_client.post(f"/api/v1/sensors/{sensor.pk}/commands",
@@ -105,7 +105,7 @@ def test_listing_shows_commands_past_their_ttl_as_expired(db, device, user, alic
     sensor, _ = device
     post_command(user, sensor.pk, name="reboot", ttl_seconds=5)
     Command.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-    assert alice_client.get(f"/api/v1/sensors/{sensor.pk}/commands").json()[0]["status"] == "expired"
+    assert alice_client.get(f"/api/v1/sensors/{sensor.pk}/commands").json()["results"][0]["status"] == "expired"
 
 
 def test_staff_may_command_any_sensor(db, device, staff_user):

@@ -35,7 +35,7 @@ def test_a_command_reaches_an_online_device_at_once_and_its_result_is_recorded(
 
     device.publish(topics.COMMAND_RESULT, {"id": posted["id"], "status": "ok", "result": {"hz": 5}})
     eventually(lambda: Command.objects.get(pk=posted["id"]).status == CommandStatus.ACKED, what="acked")
-    listed = alice_client.get(f"/api/v1/sensors/{sensor.pk}/commands").json()
+    listed = alice_client.get(f"/api/v1/sensors/{sensor.pk}/commands").json()["results"]
     assert listed[0]["status"] == "acked" and listed[0]["reply"] == {"hz": 5}
 
 

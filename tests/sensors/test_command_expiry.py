@@ -21,7 +21,7 @@ def overdue(make_sensor, user):
 
 
 def test_listing_shows_an_overdue_command_expired_without_writing(alice_client, overdue):
-    listed = alice_client.get(f"/api/v1/sensors/{overdue.sensor_id}/commands").json()
+    listed = alice_client.get(f"/api/v1/sensors/{overdue.sensor_id}/commands").json()["results"]
     assert (listed[0]["status"], listed[0]["completed_at"]) == ("expired", overdue.expires_at.isoformat().replace("+00:00", "Z"))
     stored = Command.objects.get(pk=overdue.pk)
     assert (stored.status, stored.completed_at) == (CommandStatus.QUEUED, None)

@@ -86,8 +86,15 @@ class Sensors(Area):
         return Command.model_validate(body)
 
     async def commands(self, sensor_id: str) -> list[Command]:
-        body = await self.client.request("GET", f"/api/v1/sensors/{sensor_id}/commands")
-        return [Command.model_validate(item) for item in body]
+        """Every command to the sensor, newest first (all pages)."""
+        commands, page = [], 1
+        while True:
+            body = await self.client.request("GET", f"/api/v1/sensors/{sensor_id}/commands",
+                                             params={"page": page, "page_size": 100})
+            commands += [Command.model_validate(item) for item in body["results"]]
+            if not body.get("next"):
+                return commands
+            page += 1
 
 
 class Readings(Area):
