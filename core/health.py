@@ -2,7 +2,9 @@
 
 Required dependencies (database, cache, channel layer, broker) make /status answer 503
 when one is down; the worker heartbeat is reported but optional, since the web keeps
-accepting (and broadcasting) readings while workers restart.
+accepting (and broadcasting) readings while workers restart. So is `queues`, with a broker:
+a queue holding messages that nobody consumes (no worker started with that queue: the
+telemetry queue left out of `-Q`, the gateway's `ble` worker not running) is degraded, named.
 """
 
 import asyncio
@@ -16,7 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
-from core.heartbeat import worker_heartbeats
+from core.heartbeat import worker_heartbeats, worker_queues_consumed
 from core.storage import buckets_check
 
 CHECK_TIMEOUT_S = 2.0
@@ -87,29 +89,52 @@ def _channel_layer() -> dict:
 def broker_queue_names() -> list[str]:
     routes = getattr(settings, "CELERY_TASK_ROUTES", {}) or {}
     names = {settings.CELERY_TASK_DEFAULT_QUEUE} | {route["queue"] for route in routes.values() if "queue" in route}
+    names |= {queue.name for queue in getattr(settings, "CELERY_TASK_QUEUES", None) or ()}
     return sorted(names)
 
 
-def _broker() -> dict:
-    if not settings.CELERY_BROKER_URL:
-        return {"detail": "eager (tasks run in-process)"}
+def _queues_declared() -> tuple[str, dict[str, tuple[int, int]]]:
+    """The broker's transport, and queue → (messages, consumers) by a passive declare.
+    A queue not declared yet holds nothing."""
     from kombu import Connection
 
-    depth: dict[str, int] = {}
+    queues: dict[str, tuple[int, int]] = {}
     with Connection(settings.CELERY_BROKER_URL, connect_timeout=CHECK_TIMEOUT_S) as conn:
         conn.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT_S)
         channel = conn.channel()
         try:
             for queue in broker_queue_names():
                 try:
-                    depth[queue] = channel.queue_declare(queue=queue, passive=True).message_count
+                    declared = channel.queue_declare(queue=queue, passive=True)
+                    queues[queue] = (declared.message_count, declared.consumer_count)
                 except Exception:
-                    depth[queue] = 0  # not declared yet: nothing has been queued
+                    queues[queue] = (0, 0)
                     channel = conn.channel()
         finally:
             channel.close()
-        transport = conn.transport.driver_type
-    return {"detail": transport, "queue_depth": depth}
+        return conn.transport.driver_type, queues
+
+
+def _broker() -> dict:
+    if not settings.CELERY_BROKER_URL:
+        return {"detail": "eager (tasks run in-process)"}
+    transport, queues = _queues_declared()
+    return {"detail": transport, "queue_depth": {queue: messages for queue, (messages, _) in queues.items()}}
+
+
+def _queues() -> dict:
+    transport, queues = _queues_declared()
+    if transport == "amqp":
+        consumers = {queue: count for queue, (_, count) in queues.items()}
+    else:  # Redis (and the other virtual transports) count no consumers: the workers say what they consume
+        consumers = worker_queues_consumed(within_s=settings.WORKER_HEARTBEAT_STALE_S)
+    unconsumed = {queue: messages for queue, (messages, _) in queues.items()
+                  if messages and not consumers.get(queue)}
+    if unconsumed:
+        waiting = ", ".join(f"{queue} ({messages} waiting)" for queue, messages in sorted(unconsumed.items()))
+        raise RuntimeError(f"no consumer for queue {waiting}")
+    return {"detail": f"every queue holding messages has a consumer ({transport})",
+            "consumers": {queue: consumers.get(queue, 0) for queue in queues}}
 
 
 def _worker() -> dict:
@@ -145,6 +170,7 @@ def dependencies_check() -> list[DependencyState]:
         _timed("channel_layer", _channel_layer),
         _timed("broker", _broker),
         _timed("worker", _worker, required=False),
+        *([_timed("queues", _queues, required=False)] if settings.CELERY_BROKER_URL else []),
         # Archival is not needed to serve: S3 being down degrades exports, not the API.
         _timed("storage", _storage, required=False),
         *(_timed(name, probe, required=required) for name, (probe, required, applies) in _registered.items()
