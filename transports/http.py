@@ -8,7 +8,8 @@ msgspec decode, the device token looked up once per TTL (and at once after a rot
 the broker publish off the loop.
 Everything else (people with a JWT or session, other paths) goes on to Django, where
 `IngestApi` below serves the same contract. Bodies whose Content-Length is over
-the limit are refused before a byte of them is read.
+the limit are refused before a byte of them is read. Every answer from here carries what
+Django's middleware would have added: X-Request-ID, the security headers, CORS.
 """
 
 import logging
@@ -41,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 INGEST_ROUTES = {"/api/v1/data/ingest": "http", "/api/v1/store-data/": "http-store-data"}
 _encoder = msgspec.json.Encoder()
+_REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode()
 
 
 def body_too_large(limit: int) -> dict[str, Any]:
@@ -98,6 +100,13 @@ def _is_secure(scope, headers: dict[bytes, bytes]) -> bool:
     return scope.get("scheme") == "https"
 
 
+def _middleware_headers(scope, headers: dict[bytes, bytes], request_id: str) -> list[tuple[bytes, bytes]]:
+    """What Django's middleware would add to this request's answer: the request id
+    (core.logs.RequestContextMiddleware), the security headers, CORS."""
+    return [(_REQUEST_ID_KEY, request_id.encode()), *_security_headers(_is_secure(scope, headers)),
+            *_cors_headers(scope, headers)]
+
+
 async def _respond(send, status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]] = ()) -> None:
     payload = _encoder.encode(body)
     await send({"type": "http.response.start", "status": status,
@@ -141,28 +150,20 @@ class IngestFastPath:
         headers = dict(scope["headers"])
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         declared = headers.get(b"content-length", b"")
+        request_id = request_id_choose(headers.get(_REQUEST_ID_KEY, b"").decode("latin-1"))
         if declared.isdigit() and int(declared) > limit:
-            return await _respond(send, 413, body_too_large(limit), self._headers(scope, headers))
+            return await _respond(send, 413, body_too_large(limit), _middleware_headers(scope, headers, request_id))
         token = device_token_from_header(headers.get(b"authorization", b"").decode("latin-1"))
         if token is None or not _served_here(scope, headers):
             return await self.app(scope, receive, send)
 
         started = time.perf_counter()
-        answer_headers = self._headers(scope, headers)
-        with log_context(request_id=answer_headers[0][1].decode()):
+        with log_context(request_id=request_id):
             status, body, extra = await self._handle(receive, headers, token, source, limit)
-        await _respond(send, status, body, [*extra, *answer_headers])
+        await _respond(send, status, body, [*extra, *_middleware_headers(scope, headers, request_id)])
         route = scope["path"].lstrip("/")
         HTTP_LATENCY.labels("POST", route).observe(time.perf_counter() - started)
         HTTP_REQUESTS.labels("POST", route, str(status)).inc()
-
-    @staticmethod
-    def _headers(scope, headers: dict[bytes, bytes]) -> list[tuple[bytes, bytes]]:
-        """What Django's middleware would add to this request's answer: the request id
-        first (core.logs.RequestContextMiddleware), the security headers, CORS."""
-        request_id = request_id_choose(headers.get(_REQUEST_ID_KEY, b"").decode("latin-1"))
-        return [(_REQUEST_ID_KEY, request_id.encode()), *_security_headers(_is_secure(scope, headers)),
-                *_cors_headers(scope, headers)]
 
     async def _handle(self, receive, headers, token: str, source: str, limit: int):
         content_type = headers.get(b"content-type", b"application/json").decode("latin-1")
@@ -186,7 +187,6 @@ class IngestFastPath:
         return outcome.status, outcome.body, _RETRY_AFTER if outcome.retry else []
 
 
-_REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode()
 _RETRY_AFTER = [(b"retry-after", str(devices.RETRY_AFTER_S).encode())]
 
 
