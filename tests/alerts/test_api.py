@@ -143,9 +143,12 @@ def test_deliveries_are_listed_for_their_owner_only(alice_client, bob_client, us
     hook = channel_create(owner=user, name="Hook", kind="webhook", url="http://127.0.0.1:9/")
     event = AlarmEvent.objects.filter(alarm=alarms["meter-a"]).first()
     NotificationDelivery.objects.create(event=event, channel=hook, owner=user, payload={}, status="dead", attempts=5)
+    dead = NotificationDelivery.objects.get()
     assert [d["status"] for d in alice_client.get("/api/v1/alarms/deliveries", {"status": "dead"}).json()[
         "results"]] == ["dead"]
+    assert alice_client.get(f"/api/v1/alarms/deliveries/{dead.pk}").json()["attempts"] == 5
     assert bob_client.get("/api/v1/alarms/deliveries").json()["results"] == []
+    ApiResourceBase.assert_error_shape(bob_client.get(f"/api/v1/alarms/deliveries/{dead.pk}"), status=404)
 
 
 def test_acknowledging_twice_by_service_is_refused(user, alarms):
