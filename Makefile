@@ -64,11 +64,13 @@ CLIENT_PYTEST_ARGS ?= -q
 test: install-test
 	@bash tests/system-packages.sh
 	$(VENV)/bin/lint-imports --config .importlinter
-	$(PY) -m pip install --quiet --no-deps ./clients/python
+	$(PY) -m pip install --quiet --no-deps ./clients/python ./clients/desktop
 	status=0; \
 	$(VENV)/bin/pytest $(PYTEST_ARGS) || status=$$?; \
 	$(VENV)/bin/pytest -c clients/python/pyproject.toml --rootdir clients/python $(CLIENT_PYTEST_ARGS) clients/python/tests \
 		|| status=$$?; \
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -c clients/desktop/pyproject.toml --rootdir clients/desktop \
+		$(CLIENT_PYTEST_ARGS) clients/desktop/tests || status=$$?; \
 	exit $$status
 
 ## make stack: production-like on one machine against the services the environment names (DATABASE_URL,
