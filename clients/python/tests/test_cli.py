@@ -2,11 +2,13 @@
 messages, a 100,000-row import with bad rows, export, and a live tail."""
 
 import csv
+import gzip
 import json
 import os
 import select
 import subprocess
 import sys
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -15,7 +17,7 @@ import httpx
 import pytest
 
 from accounts import PASSWORDS
-from sensorium_client.testing import free_port
+from sensorium_client.testing import LiveServer, free_port
 
 SENSORIUM = str(Path(sys.executable).parent / "sensorium")
 
@@ -160,3 +162,55 @@ def test_products_add_and_move_in_plain_words(signed_in):
     assert "shelf C" in listed
     nowhere = signed_in("products", "move", f"the {name}")  # to where?
     assert nowhere.returncode == 5 and nowhere.stderr.startswith("error: ") and "location" in nowhere.stderr
+
+
+@pytest.fixture(scope="module")
+def s3_server(tmp_path_factory):
+    """moto's S3 server on loopback (from the server's test tools) and a Sensorium server
+    exporting to it."""
+    moto = Path(sys.executable).parent / "moto_server"
+    if not moto.exists():
+        pytest.skip(f"moto_server is not installed beside {sys.executable}: the S3 export cannot be tested")
+    port = free_port()
+    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("w")
+    process = subprocess.Popen([str(moto), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.put(f"{endpoint}/sensorium-exports", timeout=1).status_code == 200:  # the bucket
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        with LiveServer(S3_ENDPOINT_URL=endpoint, S3_BUCKET_DATA="sensorium-exports", S3_ACCESS_KEY_ID="test",
+                        S3_SECRET_ACCESS_KEY="test") as live:
+            live.users(PASSWORDS)
+            yield live
+    finally:
+        process.terminate()
+        process.wait(10)
+        log.close()
+
+
+def test_export_through_an_s3_job_downloads_the_gzip_csv(s3_server, tmp_path):
+    cache = tmp_path / "s3-session.sqlite3"
+    env = dict(os.environ, SENSORIUM_CACHE=str(cache), SENSORIUM_PASSWORD=PASSWORDS["alice"])
+
+    def run(*args):
+        return subprocess.run([SENSORIUM, *args], env=env, capture_output=True, text=True, timeout=300)
+
+    assert run("login", "--url", s3_server.url, "--username", "alice").returncode == 0
+    sensor_id = f"s3-{uuid.uuid4().hex[:6]}"
+    assert run("sensors", "create", sensor_id, "--name", "exported", "--type", "energy_meter").returncode == 0
+    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=30)
+    source = tmp_path / "meter.jsonl"
+    source.write_text("".join(json.dumps({"sensor_id": sensor_id, "timestamp": (start + timedelta(seconds=i)).isoformat(),
+                                          "metrics": {"power": 100 + i}}) + "\n" for i in range(120)))
+    assert run("ingest", str(source)).returncode == 0
+    target = tmp_path / "export.csv.gz"
+    done = run("export", sensor_id, "--s3", "-o", str(target), "--start", (start - timedelta(seconds=1)).isoformat())
+    assert done.returncode == 0, done.stderr
+    assert "Wrote 120 rows" in done.stderr
+    with gzip.open(target, "rt") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 120 and {row["name"] for row in rows} == {"power"}
