@@ -1,31 +1,29 @@
-"""Typed wire models, one per schema component of the server's OpenAPI document.
+"""Typed wire models of the API's requests and answers.
 
-`SCHEMA_NAME` on each class names the component it mirrors; tests/test_contract.py checks
-every field's name, type and requiredness against the running server's `/api/schema/`.
-Answers allow fields the client does not know yet (a newer server adds some).
+tests/test_contract.py checks every field's name, type and requiredness against what the
+running server's `/api/schema/` says the operation takes or returns (by operation, not by
+component name: the server may rename its serializers). Answers allow fields the client
+does not know yet (a newer server adds some).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
 class WireModel(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
-    SCHEMA_NAME: ClassVar[str]
 
 
 class TokenPair(WireModel):
-    SCHEMA_NAME = "LoginOutput"
     access: str
     refresh: str
 
 
 class Profile(WireModel):
-    SCHEMA_NAME = "Profile"
     username: str
     email: str
     is_staff: bool
@@ -39,7 +37,6 @@ SensorStatus = Literal["active", "inactive", "error"]
 
 
 class Sensor(WireModel):
-    SCHEMA_NAME = "Sensor"
     id: str
     name: str
     device_type: str = "imu"
@@ -58,17 +55,14 @@ class Sensor(WireModel):
 
 
 class SensorCreated(Sensor):
-    SCHEMA_NAME = "SensorCreated"
     token: str
 
 
 class DeviceToken(WireModel):
-    SCHEMA_NAME = "DeviceToken"
     token: str
 
 
 class Command(WireModel):
-    SCHEMA_NAME = "Command"
     id: str
     sensor: str
     name: str
@@ -84,7 +78,6 @@ class Command(WireModel):
 
 
 class Vector(WireModel):
-    SCHEMA_NAME = "Vector"
     x: float
     y: float
     z: float
@@ -93,7 +86,6 @@ class Vector(WireModel):
 class Reading(WireModel):
     """The users' SensorReading (IMU) or a metric reading (`metrics`)."""
 
-    SCHEMA_NAME = "Reading"
     sensor_id: str
     timestamp: str | int
     acceleration: Vector | None = None
@@ -107,19 +99,16 @@ class Reading(WireModel):
 
 
 class RejectedReading(WireModel):
-    SCHEMA_NAME = "RejectedReading"
     index: int
     errors: dict[str, Any]
 
 
 class IngestResult(WireModel):
-    SCHEMA_NAME = "IngestResult"
     accepted: int
     rejected: list[RejectedReading]
 
 
 class ReadingsPage(WireModel):
-    SCHEMA_NAME = "ReadingsOutput"
     sensor_id: str
     kind: str
     start: datetime
@@ -135,14 +124,12 @@ class ReadingsPage(WireModel):
 
 
 class DailyTotal(WireModel):
-    SCHEMA_NAME = "DailyTotalsOutputDay"
     date: date
     total: float
     readings: int
 
 
 class DailyTotals(WireModel):
-    SCHEMA_NAME = "DailyTotalsOutput"
     sensor_id: str
     metric: str
     start: date
@@ -155,7 +142,6 @@ class DailyTotals(WireModel):
 class BlinkRecord(WireModel):
     """One tracked interval. `client_id` makes a resend harmless: the server stores it once."""
 
-    SCHEMA_NAME = "BlinkRecordRequest"
     client_id: str
     timestamp: str
     blink_count: int = Field(ge=0)
@@ -171,7 +157,6 @@ Outcome = Literal["created", "duplicate", "rejected"]
 
 
 class RecordOutcome(WireModel):
-    SCHEMA_NAME = "BlinkSyncOutputOutcome"
     index: int
     client_id: str | None
     outcome: Outcome
@@ -179,7 +164,6 @@ class RecordOutcome(WireModel):
 
 
 class SyncResult(WireModel):
-    SCHEMA_NAME = "BlinkSyncOutput"
     sensor_id: str
     created: int
     duplicates: int
@@ -189,7 +173,6 @@ class SyncResult(WireModel):
 
 
 class BlinkBucket(WireModel):
-    SCHEMA_NAME = "BlinkStatsOutputBucket"
     start: datetime
     blinks: int
     tracked_s: float
@@ -198,14 +181,12 @@ class BlinkBucket(WireModel):
 
 
 class BlinkTotal(WireModel):
-    SCHEMA_NAME = "BlinkStatsOutputTotal"
     blinks: int
     tracked_s: float
     blinks_per_min: float | None
 
 
 class BlinkStats(WireModel):
-    SCHEMA_NAME = "BlinkStatsOutput"
     bucket: Literal["hour", "day"]
     tz: str
     buckets: list[BlinkBucket]
@@ -213,7 +194,6 @@ class BlinkStats(WireModel):
 
 
 class Product(WireModel):
-    SCHEMA_NAME = "Product"
     id: int
     name: str
     location: str = ""
@@ -223,7 +203,6 @@ class Product(WireModel):
 
 
 class ProductEvent(WireModel):
-    SCHEMA_NAME = "ProductEvent"
     id: int
     event_type: str
     location: str = ""
@@ -234,12 +213,10 @@ class ProductEvent(WireModel):
 
 
 class ProductDetail(Product):
-    SCHEMA_NAME = "ProductDetail"
     events: list[ProductEvent] = Field(default_factory=list)
 
 
 class ProductEventRecorded(WireModel):
-    SCHEMA_NAME = "ProductEventCreateOutput"
     product: Product
     event: ProductEvent
     created: bool
@@ -247,14 +224,12 @@ class ProductEventRecorded(WireModel):
 
 
 class ParsedCommand(WireModel):
-    SCHEMA_NAME = "ProductCommandOutputParsed"
     name: str
     location: str | None
     event_type: str
 
 
 class ProductCommandOutput(WireModel):
-    SCHEMA_NAME = "ProductCommandOutput"
     parsed: ParsedCommand
     recorded: bool
     message: str
@@ -265,7 +240,6 @@ class ProductCommandOutput(WireModel):
 
 
 class ExportJob(WireModel):
-    SCHEMA_NAME = "ExportJob"
     id: str
     sensor: str
     kind: Literal["imu", "metric", "blink"]
@@ -287,7 +261,6 @@ class ExportJob(WireModel):
 
 
 class ErrorBody(WireModel):
-    SCHEMA_NAME = "Error"
     error: str
     details: dict[str, Any]
 
