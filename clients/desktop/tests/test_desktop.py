@@ -17,6 +17,7 @@ if QT_MISSING:  # conftest skips every test with the reason; nothing below may b
 from PyQt6.QtCore import Qt  # noqa: E402
 
 from sensorium_client import OfflineQueue, SensoriumClient, TokenStore
+from sensorium_client.testing import eventually
 from sensorium_desktop.app import DesktopApp
 from sensorium_desktop.sources import BlinkSource, CameraBlinkSource, EyeBlinkCounter, Sample, SimulatedBlinkSource
 from sensorium_desktop.tracker import AcceleratedClock, BlinkTracker
@@ -89,8 +90,12 @@ def test_sign_in_track_offline_and_sync_exactly_once(qtbot, server, tmp_path):
                         and window.status_line.text().startswith("Synced"), timeout=60_000)
         qtbot.waitUntil(lambda: bool(window.chart.hours), timeout=30_000)
 
-        stats = server_view(server, "erin", datetime.fromtimestamp(clock.start - 60, timezone.utc),
-                            datetime.fromtimestamp(clock() + 3600, timezone.utc))
+        span = (datetime.fromtimestamp(clock.start - 60, timezone.utc), datetime.fromtimestamp(clock() + 3600, timezone.utc))
+
+        def all_stored():  # with a broker the worker stores them a moment after the sync's answer
+            view = server_view(server, "erin", *span)
+            return view if sum(bucket.records for bucket in view.buckets) >= len(queued) else None
+        stats = eventually(all_stored, what="every record on the server")
         assert sum(bucket.records for bucket in stats.buckets) == len(queued) == app.tracker.records
         assert stats.total.blinks == sum(record["blink_count"] for record in queued)
         assert stats.total.tracked_s == pytest.approx(sum(record["interval_s"] for record in queued))

@@ -10,8 +10,15 @@ import pytest
 from sensorium_client import (
     AuthenticationFailed, BadRequest, NotFound, NotSignedIn, SensoriumClient, ServerUnreachable, TokenStore,
 )
-from sensorium_client.testing import free_port
+from sensorium_client.testing import eventually_async, free_port
 from accounts import PASSWORDS
+
+
+async def stored(api, sensor_id, start, expected):
+    async def count():
+        page = await api.readings.query(sensor_id, start=start - timedelta(seconds=1), limit=10_000, bucket="raw")
+        return page.count >= expected
+    await eventually_async(count, what=f"{expected} readings stored")
 
 
 def imu(sensor_id, moment, z=9.81):
@@ -97,6 +104,7 @@ async def test_readings_ingest_query_latest_and_csv_download(api, unique, tmp_pa
     assert "timestamp" in str(result.rejected[0].errors)
     # as the device, with its token
     assert (await api.readings.ingest(readings[25:], device_token=created.token)).accepted == 25
+    await stored(api, sensor_id, start, 50)
     page = await api.readings.query(sensor_id, start=start - timedelta(seconds=1), order="oldest", limit=20)
     assert page.count == 20 and page.next_cursor
     rows = [row async for row in api.readings.iterate(sensor_id, start=start - timedelta(seconds=1), page_size=20)]
@@ -116,8 +124,11 @@ async def test_daily_totals_of_an_energy_meter(api, unique):
     moment = datetime.now(timezone.utc) - timedelta(minutes=5)
     await api.readings.ingest([{"sensor_id": sensor_id, "timestamp": (moment + timedelta(seconds=i)).isoformat(),
                                 "metrics": {"energy_kwh": 0.5}} for i in range(4)])
-    totals = await api.readings.daily(sensor_id, tz="UTC")
-    assert sum(day.total for day in totals.days) == pytest.approx(2.0)
+
+    async def energy():
+        total = sum(day.total for day in (await api.readings.daily(sensor_id, tz="UTC")).days)
+        return total if total >= 2.0 else None
+    assert await eventually_async(energy, what="four readings summed") == pytest.approx(2.0)
 
 
 async def test_blink_track_sync_and_stats(server, tmp_path):
@@ -126,13 +137,18 @@ async def test_blink_track_sync_and_stats(server, tmp_path):
         start = datetime.now(timezone.utc).replace(second=0, microsecond=0) - timedelta(hours=2)
         records = [{"client_id": str(uuid.uuid4()), "timestamp": (start + timedelta(minutes=i)).isoformat(),
                     "blink_count": 15, "interval_s": 60, "screen_time_s": 60} for i in range(10)]
+        async def stats_with(records_expected):
+            stats = await dave.blinks.stats(start=start - timedelta(minutes=1), end=start + timedelta(hours=1),
+                                            bucket="hour", tz="UTC")
+            return stats if sum(bucket.records for bucket in stats.buckets) >= records_expected else None
+
         first = await dave.blinks.track(records[0])
         assert first.results[0].outcome == "created"
+        await eventually_async(lambda: stats_with(1), what="the first record stored")
         assert (await dave.blinks.track(records[0])).results[0].outcome == "duplicate"
         synced = await dave.blinks.sync([*records, {**records[1], "client_id": "not-a-uuid"}])
         assert (synced.created, synced.duplicates, synced.rejected) == (9, 1, 1)
-        stats = await dave.blinks.stats(start=start - timedelta(minutes=1), end=start + timedelta(hours=1),
-                                        bucket="hour", tz="UTC")
+        stats = await eventually_async(lambda: stats_with(10), what="ten records stored")
         assert stats.total.blinks == 150 and stats.total.blinks_per_min == pytest.approx(15)
         assert sum(bucket.records for bucket in stats.buckets) == 10
 

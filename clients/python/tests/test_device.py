@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from sensorium_client import CommandFailed, DeviceClient, DeviceRefused
+from sensorium_client.testing import eventually_async
 
 
 def readings(sensor_id, start, count):
@@ -15,9 +16,12 @@ def readings(sensor_id, start, count):
             for i in range(count)]
 
 
-async def stored(api, sensor_id, start):
-    page = await api.readings.query(sensor_id, start=start - timedelta(seconds=1), limit=10_000, bucket="raw")
-    return page.count
+async def stored(api, sensor_id, start, expected):
+    """Readings stored, once `expected` are (with a broker, the worker writes shortly after the ack)."""
+    async def count():
+        page = await api.readings.query(sensor_id, start=start - timedelta(seconds=1), limit=10_000, bucket="raw")
+        return page.count if page.count >= expected else None
+    return await eventually_async(count, what=f"{expected} readings stored")
 
 
 async def test_frames_are_acked_and_resent_after_a_reconnect(server, api, unique):
@@ -32,7 +36,7 @@ async def test_frames_are_acked_and_resent_after_a_reconnect(server, api, unique
         await device.send(readings(sensor_id, start + timedelta(seconds=frame), 5))
     await device.flush(timeout=30)
     assert (first, device.seq, device.acked) == (1, 10, 10)
-    assert await stored(api, sensor_id, start) == 50
+    assert await stored(api, sensor_id, start, 50) == 50
 
     await asyncio.to_thread(server.stop)
     for frame in range(10, 20):  # the server is down: these wait, unacked
@@ -41,7 +45,7 @@ async def test_frames_are_acked_and_resent_after_a_reconnect(server, api, unique
     await asyncio.to_thread(server.start)
     await device.flush(timeout=60)
     assert device.connections >= 2 and device.acked == 20
-    assert await stored(api, sensor_id, start) == 100
+    assert await stored(api, sensor_id, start, 100) == 100
     stop.set()
     await runner
 

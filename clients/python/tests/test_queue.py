@@ -15,7 +15,7 @@ import pytest
 
 from accounts import PASSWORDS
 from sensorium_client import OfflineQueue, QueueFull, SensoriumClient, TokenStore
-from sensorium_client.testing import free_port
+from sensorium_client.testing import eventually_async, free_port
 
 HERE = Path(__file__).resolve().parent
 
@@ -60,8 +60,10 @@ async def test_readings_are_queued_and_sent_as_the_device(api, unique, tmp_path)
     queue.put_reading({"sensor_id": sensor_id, "timestamp": "yesterday", "metrics": {"temperature": 1}})
     report = await queue.sync(api, batch_size=15, device_token=token)
     assert (report.state, report.stored, report.rejected) == ("synced", 40, 1)
-    page = await api.readings.query(sensor_id, kind="metric", start=start - timedelta(seconds=1), limit=100)
-    assert page.count == 40
+    async def metric_count():
+        page = await api.readings.query(sensor_id, kind="metric", start=start - timedelta(seconds=1), limit=100)
+        return page.count if page.count >= 40 else None
+    assert await eventually_async(metric_count, what="40 readings stored") == 40
 
 
 async def test_an_unreachable_server_keeps_every_record_and_reports_offline(server, tmp_path):
@@ -113,8 +115,11 @@ async def test_a_client_killed_mid_sync_loses_and_duplicates_nothing(server, tmp
         assert final.returncode == 0 and kills == 3
         assert queue.pending() == 0 and queue.rejected() == []
 
-        stats = await carol.blinks.stats(start=start - timedelta(minutes=1), end=start + timedelta(days=3),
-                                         bucket="day", tz="UTC")
+        async def all_stored():
+            stats = await carol.blinks.stats(start=start - timedelta(minutes=1), end=start + timedelta(days=3),
+                                             bucket="day", tz="UTC")
+            return stats if sum(bucket.records for bucket in stats.buckets) >= len(records) else None
+        stats = await eventually_async(all_stored, what="every record stored")
         assert sum(bucket.records for bucket in stats.buckets) == len(records)
         assert stats.total.blinks == sum(record["blink_count"] for record in records)
         # and the server knows each one: a resend of all of them stores nothing new

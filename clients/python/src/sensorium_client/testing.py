@@ -1,17 +1,27 @@
-"""A real Sensorium server for client tests: Daphne on a free port, embedded mode.
+"""A real Sensorium server for client tests: Daphne on a free port.
 
 The server runs from a checkout (`SENSORIUM_SERVER_ROOT`, or the nearest folder above the
 current one holding `manage.py`) with the Python of this process (or
-`SENSORIUM_SERVER_PYTHON`): its own SQLite database and VAR_DIR in a temporary folder,
-Channels' in-memory layer, Celery tasks run eagerly. Service URLs in the environment
-(DATABASE_URL, REDIS_URL, CELERY_BROKER_URL) are ignored, so the client suite behaves the
-same in both legs of CI. Clients talk to it over HTTP and WebSocket only.
+`SENSORIUM_SERVER_PYTHON`), with its own VAR_DIR in a temporary folder.
+
+- Embedded (default): its own SQLite database, Channels' in-memory layer, Celery tasks
+  run eagerly.
+- Services, with SENSORIUM_CLIENT_TESTS_SERVICES=1 and DATABASE_URL (PostgreSQL),
+  REDIS_URL and CELERY_BROKER_URL all set (give it a Redis db and a broker vhost of its
+  own: the server's login throttle and queues live there): a fresh database of its own on that PostgreSQL (dropped afterwards),
+  Redis for the channel layer and cache, the broker, and a Celery worker it starts. Writes
+  then reach the database shortly after the server acknowledges them (the worker stores
+  them), so tests read back with `eventually()`.
+
+Clients talk to it over HTTP and WebSocket only.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -25,6 +35,39 @@ from pathlib import Path
 SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND",
                      "CELERY_TASK_ALWAYS_EAGER", "DJANGO_SETTINGS_MODULE", "VAR_DIR", "S3_BUCKET_DATA",
                      "S3_ENDPOINT_URL")
+
+
+def services_from_environment() -> dict[str, str] | None:
+    """The service URLs, when SENSORIUM_CLIENT_TESTS_SERVICES=1 and all three are set."""
+    urls = {name: os.environ.get(name, "") for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
+    if (os.environ.get("SENSORIUM_CLIENT_TESTS_SERVICES") == "1" and all(urls.values())
+            and urls["DATABASE_URL"].startswith(("postgres://", "postgresql://"))):
+        return urls
+    return None
+
+
+async def eventually_async(check, *, timeout: float = 60, interval: float = 0.2, what: str = "condition"):
+    """`eventually` for a coroutine function `check`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} still not true after {timeout}s (last: {result!r})")
+        await asyncio.sleep(interval)
+
+
+def eventually(check, *, timeout: float = 60, interval: float = 0.2, what: str = "condition"):
+    """Call `check()` until it returns something truthy (returned) or `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} still not true after {timeout}s (last: {result!r})")
+        time.sleep(interval)
 
 
 def free_port() -> int:
@@ -46,7 +89,8 @@ class LiveServer:
     """`with LiveServer() as server:` migrates a fresh database, starts Daphne; `stop()`,
     `start()` again on the same port and database (an outage), `users(...)` to seed accounts."""
 
-    def __init__(self, *, workdir: str | os.PathLike | None = None, port: int | None = None, **env: str):
+    def __init__(self, *, workdir: str | os.PathLike | None = None, port: int | None = None,
+                 embedded: bool = False, **env: str):
         self.root = server_root()
         self.python = os.environ.get("SENSORIUM_SERVER_PYTHON") or sys.executable
         self._own_workdir = workdir is None
@@ -56,6 +100,13 @@ class LiveServer:
         self.process: subprocess.Popen | None = None
         self.log = self.workdir / "daphne.log"
         self._migrated = False
+        # Two servers on one broker would take each other's tasks: extra ones stay embedded.
+        self.services = None if embedded else services_from_environment()
+        self.worker: subprocess.Popen | None = None
+        if self.services:
+            base = self.services["DATABASE_URL"].rsplit("/", 1)[0]
+            self.database = f"sensorium_client_{os.getpid()}_{secrets.token_hex(3)}"
+            self.database_url = f"{base}/{self.database}"
 
     @property
     def url(self) -> str:
@@ -68,10 +119,25 @@ class LiveServer:
     def env(self) -> dict[str, str]:
         env = {key: value for key, value in os.environ.items() if key not in SERVICE_VARIABLES}
         env.update(DJANGO_SETTINGS_MODULE="project.settings_test", VAR_DIR=str(self.workdir / "var"),
-                   DATABASE_URL=f"sqlite:///{self.workdir / 'sensorium.sqlite3'}", CELERY_TASK_ALWAYS_EAGER="1",
                    PYTHONUNBUFFERED="1", LOG_FORMAT="plain", LOG_LEVEL="WARNING")
+        if self.services:
+            env.update(self.services, DATABASE_URL=self.database_url, CELERY_TASK_ALWAYS_EAGER="0")
+        else:
+            env.update(DATABASE_URL=f"sqlite:///{self.workdir / 'sensorium.sqlite3'}", CELERY_TASK_ALWAYS_EAGER="1")
         env.update(self.extra_env)
         return env
+
+    def _admin_sql(self, statement: str) -> None:
+        """Run one statement on the PostgreSQL server (CREATE/DROP DATABASE) with the
+        server's own driver, in the server's Python."""
+        script = ("import sys, psycopg\n"
+                  "with psycopg.connect(sys.argv[1], autocommit=True) as connection:\n"
+                  "    connection.execute(sys.argv[2])\n")
+        maintenance = self.services["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
+        done = subprocess.run([self.python, "-c", script, maintenance, statement], capture_output=True, text=True,
+                              timeout=60)
+        if done.returncode != 0:
+            raise RuntimeError(f"{statement} failed:\n{done.stderr[-2000:]}")
 
     def manage(self, *args: str, stdin: str | None = None) -> str:
         done = subprocess.run([self.python, "manage.py", *args], cwd=self.root, env=self.env(), input=stdin,
@@ -94,8 +160,17 @@ class LiveServer:
 
     def start(self, timeout: float = 60) -> LiveServer:
         if not self._migrated:
+            if self.services:
+                self._admin_sql(f'CREATE DATABASE "{self.database}"')
             self.manage("migrate", "--no-input")
             self._migrated = True
+        if self.services and self.worker is None:
+            worker_log = (self.workdir / "celery.log").open("a")
+            self.worker = subprocess.Popen(
+                [str(Path(self.python).parent / "celery"), "-A", "project", "worker", "-l", "warning", "-c", "2",
+                 "-P", "threads", "-Q", "telemetry,celery", "--without-gossip", "--without-mingle", "-n", f"{self.database}@%h"],
+                cwd=self.root, env=self.env(), stdout=worker_log, stderr=subprocess.STDOUT)
+            worker_log.close()
         out = self.log.open("a")
         self.process = subprocess.Popen(
             [str(Path(self.python).parent / "daphne"), "-b", "127.0.0.1", "-p", str(self.port),
@@ -135,5 +210,15 @@ class LiveServer:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
+        if self.worker is not None:
+            self.worker.terminate()
+            try:
+                self.worker.wait(30)
+            except subprocess.TimeoutExpired:
+                self.worker.kill()
+                self.worker.wait()
+            self.worker = None
+        if self.services and self._migrated:
+            self._admin_sql(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
