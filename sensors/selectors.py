@@ -79,3 +79,8 @@ def commands_queued_held_by(*, channel: str) -> list[tuple[str, str]]:
 
 def command_sensor_id(*, command_id) -> str | None:
     return Command.objects.filter(pk=command_id).values_list("sensor_id", flat=True).first()
+
+
+def sensor_statuses() -> dict[str, str]:
+    """Every sensor's id → status (for transports reconciling their own view of the registry)."""
+    return dict(Sensor.objects.values_list("pk", "status"))

@@ -161,3 +161,10 @@ class DynsecAdmin:
     def client_list(self) -> list[str]:
         answer = self.run([{"command": "listClients", "verbose": False, "count": -1}], tolerate=())[0]
         return list(answer.get("data", {}).get("clients", []))
+
+    def device_list(self) -> dict[str, bool]:
+        """Sensors Sensorium provisioned here (they have its device role) → enabled?"""
+        answer = self.run([{"command": "listClients", "verbose": True, "count": -1}], tolerate=())[0]
+        return {client["username"]: not client.get("disabled", False)
+                for client in answer.get("data", {}).get("clients", [])
+                if any(role.get("rolename") == device_role(client["username"]) for role in client.get("roles", []))}

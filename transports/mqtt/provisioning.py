@@ -8,6 +8,7 @@ request: the token then works over HTTP and WebSocket, and rotating it again pro
 """
 
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -15,7 +16,8 @@ from django.db.models.signals import post_delete
 from prometheus_client import Counter
 
 from core.metrics import REGISTRY
-from sensors.models import Sensor
+from sensors.models import Sensor, SensorStatus
+from sensors.selectors import sensor_statuses
 from sensors.signals import device_credentials_changed
 from transports.mqtt.dynsec import (
     DynsecAdmin,
@@ -63,3 +65,32 @@ def _sensor_deleted(sender, *, instance: Sensor, **kwargs) -> None:
 def receivers_connect() -> None:
     device_credentials_changed.connect(_credentials_changed, dispatch_uid="mqtt-provisioning")
     post_delete.connect(_sensor_deleted, sender=Sensor, dispatch_uid="mqtt-deprovisioning")
+
+
+@dataclass
+class Reconciliation:
+    removed: list[str] = field(default_factory=list)  # clients of sensors that no longer exist
+    enabled: list[str] = field(default_factory=list)
+    disabled: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # sensors with no MQTT client: rotate their token
+
+
+def dynsec_reconcile(*, admin: DynsecAdmin, apply: bool = True) -> Reconciliation:
+    """Bring the broker's devices in line with the registry (after a change it missed: the
+    broker was down, or a status changed behind the services' back). Clients Sensorium did
+    not provision are left alone; a missing password cannot be restored (only the token's
+    hash is kept), so those sensors are listed for a token rotation."""
+    statuses = sensor_statuses()
+    provisioned = admin.device_list()
+    outcome = Reconciliation(missing=sorted(set(statuses) - set(provisioned)))
+    commands: list[dict[str, Any]] = []
+    for sensor_id, enabled in sorted(provisioned.items()):
+        if sensor_id not in statuses:
+            outcome.removed.append(sensor_id)
+            commands += device_remove_commands(sensor_id=sensor_id)
+        elif enabled != (statuses[sensor_id] != SensorStatus.INACTIVE):
+            (outcome.disabled if enabled else outcome.enabled).append(sensor_id)
+            commands += device_enable_commands(sensor_id=sensor_id, active=not enabled)
+    if apply and commands:
+        admin.run(commands)
+    return outcome
