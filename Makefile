@@ -61,12 +61,15 @@ run: install
 ## set it runs against those services.
 ## Then the client packages (clients/), reinstalled from this checkout, against servers their tests start.
 CLIENT_PYTEST_ARGS ?= -q
+# The clients' tests import this checkout's sources first, whatever another checkout installed in a shared venv.
+CLIENT_SOURCES := $(CURDIR)/clients/python/src:$(CURDIR)/clients/desktop/src
 test: install-test
 	@bash tests/system-packages.sh
 	$(VENV)/bin/lint-imports --config .importlinter
 	$(PY) -m pip install --quiet --no-deps ./clients/python ./clients/desktop
 	status=0; \
 	$(VENV)/bin/pytest $(PYTEST_ARGS) || status=$$?; \
+	export PYTHONPATH=$(CLIENT_SOURCES); \
 	$(VENV)/bin/pytest -c clients/python/pyproject.toml --rootdir clients/python $(CLIENT_PYTEST_ARGS) clients/python/tests \
 		|| status=$$?; \
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -c clients/desktop/pyproject.toml --rootdir clients/desktop \
