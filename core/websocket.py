@@ -83,7 +83,9 @@ class CloseCode:
     BAD_REQUEST = 4400  # a viewer's query parameters are invalid
     IDLE = 4408  # nothing heard within DEVICE_IDLE_TIMEOUT
     REPLACED = 4409  # a newer connection for the same device took over
-    INTERNAL = 1011  # the cold path failed; the device resends what was not acked
+    # The cold path failed (broker or database down); the device reconnects and resends what was
+    # not acked. Not 1011: Daphne (autobahn) lets an application close only with 1000 or 3000-4999.
+    UNAVAILABLE = 4503
 
 
 def in_thread(function):

@@ -29,6 +29,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def port_listening(port: int) -> bool:
+    """Something accepts connections on 127.0.0.1:`port`."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 def test_database_url() -> str:
     """DATABASE_URL naming the database this test session actually uses."""
     db = settings.DATABASES["default"]

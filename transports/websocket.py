@@ -169,7 +169,7 @@ class DeviceGatewayConsumer(JsonTextConsumer):
                     expected = isinstance(exc, ingest.ColdPathUnavailable)  # broker or database down
                     logger.log(logging.WARNING if expected else logging.ERROR, "Telemetry frame %s from %s not acked: %r",
                                seq, self.sensor_id, exc, exc_info=not expected)
-                    await self.close(CloseCode.INTERNAL)
+                    await self.close(CloseCode.UNAVAILABLE)
                     return
             if result.accepted:
                 await self.send_frame({"type": "ack", "seq": seq, **result.as_dict()})

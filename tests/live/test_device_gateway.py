@@ -111,7 +111,7 @@ async def test_frames_behind_a_slow_hand_over_are_broadcast_at_once_and_acked_in
     await viewer.disconnect()
 
 
-async def test_a_failed_hand_over_closes_with_1011_and_leaves_the_frame_unacked(device, monkeypatch):
+async def test_a_failed_hand_over_closes_with_4503_and_leaves_the_frame_unacked(device, monkeypatch):
     from telemetry import coldpath
 
     def database_down(encoded):
@@ -121,7 +121,7 @@ async def test_a_failed_hand_over_closes_with_1011_and_leaves_the_frame_unacked(
     sensor, token = device
     socket = await device_ready(sensor.pk, token)
     await socket.send_json_to({"type": "telemetry", "seq": 1, "readings": [reading(sensor.pk)]})
-    assert await closed_with(socket) == CloseCode.INTERNAL
+    assert await closed_with(socket) == CloseCode.UNAVAILABLE
     assert not await in_thread(ImuReading.objects.exists)()
 
 
