@@ -7,13 +7,15 @@ import time
 
 import pytest
 
-from tests.faults.database import fleet_make, private_postgres
+from tests.faults.database import PG_BIN, fleet_make, private_postgres
 from tests.faults.load import figures_check, figures_record, seconds_to_recover, storage_awaited
 from tests.faults.processes import Workers
 from tests.faults.scenario import Window, under_load
 from tests.servers import daphne_server
 
-pytestmark = [pytest.mark.services, pytest.mark.slow]
+pytestmark = [pytest.mark.services, pytest.mark.slow,
+              pytest.mark.skipif(not (PG_BIN / "initdb").exists(),
+                                 reason=f"needs the PostgreSQL server binaries in PG_BIN ({PG_BIN}) for a private cluster")]
 
 DOWN_S = 5
 
