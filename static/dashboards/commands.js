@@ -57,7 +57,7 @@
 
   async function refresh() {
     const response = await fetch(url, { headers: { Accept: "application/json" } });
-    if (response.ok) show(await response.json());
+    if (response.ok) show((await response.json()).results);  // the newest page of the paginated list
     polling = anyOpen() ? setTimeout(refresh, POLL_MS) : null;
   }
 

@@ -111,7 +111,7 @@ class IngestResult(WireModel):
 class ReadingsPage(WireModel):
     sensor_id: str
     kind: str
-    start: datetime
+    start: datetime | None  # None: no range asked, the newest readings however old
     end: datetime | None
     order: str
     bucket: str | None
