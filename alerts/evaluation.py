@@ -99,10 +99,6 @@ def _grouped(*, imu: Iterable, metrics: Iterable, states: Iterable, wanted: set[
     return rows
 
 
-def _quiet(state: AlarmCondition | None) -> bool:
-    return state is None or (state.pending_since is None and not state.holding and state.alarm_id is None)
-
-
 def _walk(rule: CompiledRule, state: AlarmCondition, samples: list[Sample], sensor_id: str) -> bool:
     """Apply the samples newer than `state.through` in time order; True if the state changed."""
     through = state.through
@@ -149,16 +145,25 @@ def _walk(rule: CompiledRule, state: AlarmCondition, samples: list[Sample], sens
     return bool(changed)
 
 
-def _states_of(sensor_ids: list[str]) -> dict[tuple[int, str], AlarmCondition]:
-    """Every evaluation state of these sensors, in one query (one array parameter on
-    PostgreSQL: a batch can hold hundreds of sensors)."""
+UNQUIET = "(pending_since IS NOT NULL OR holding OR alarm_id IS NOT NULL)"
+
+
+def _states_of(sensor_ids: list[str], *, unquiet_only: bool = False,
+               keys: set[tuple[int, str]] | None = None) -> dict[tuple[int, str], AlarmCondition]:
+    """The evaluation states of these sensors, in one query (one array parameter on
+    PostgreSQL: a batch can hold hundreds of sensors). `unquiet_only`: only states with
+    something pending, holding or open, which in a healthy fleet is next to none of them;
+    `keys`: only these (rule, sensor) pairs."""
     table = AlarmCondition._meta.db_table
     if connection.vendor == "postgresql":
         where, params = "sensor_id = ANY(%s)", [sensor_ids]
     else:
         where, params = f"sensor_id IN ({', '.join(['%s'] * len(sensor_ids))})", sensor_ids
-    return {(state.rule_id, state.sensor_id): state
-            for state in AlarmCondition.objects.raw(f"SELECT * FROM {table} WHERE {where}", params)}
+    if unquiet_only:
+        where += f" AND {UNQUIET}"
+    states = AlarmCondition.objects.raw(f"SELECT * FROM {table} WHERE {where}", params)
+    return {(state.rule_id, state.sensor_id): state for state in states
+            if keys is None or (state.rule_id, state.sensor_id) in keys}
 
 
 def readings_evaluate(*, imu: list = (), metrics: list = (), sensors: list = ()) -> int:
@@ -170,20 +175,26 @@ def readings_evaluate(*, imu: list = (), metrics: list = (), sensors: list = ())
     if not rules_by_sensor:
         return 0
     rows_by_sensor = _grouped(imu=imu, metrics=metrics, states=sensors, wanted=set(rules_by_sensor))
-    states = _states_of(list(rows_by_sensor))
-    walks = []
+    # Loading every quiet state of a busy batch (thousands of rows) cost more than the rules:
+    # load the unquiet ones, and the quiet ones only where a condition is met now.
+    states = _states_of(list(rows_by_sensor), unquiet_only=True)
+    walks, met = [], set()
     for sensor_id, rows in rows_by_sensor.items():
         for rule in rules_by_sensor[sensor_id]:
-            state = states.get((rule.id, sensor_id))
-            if _quiet(state) and (rule.source == "silent" or not rule.any_triggered(rows.values(rule))):
-                continue
-            walks.append((rule, rows, state or AlarmCondition(rule_id=rule.id, sensor_id=sensor_id)))
+            if (rule.id, sensor_id) not in states:
+                if rule.source == "silent" or not rule.any_triggered(rows.values(rule)):
+                    continue
+                met.add((rule.id, sensor_id))
+            walks.append((rule, rows, sensor_id))
     if not walks:  # the common case: nothing pending, nothing open, nothing met
         return 0
+    if met:
+        states.update(_states_of(sorted({sensor_id for _, sensor_id in met}), keys=met))
     with transaction.atomic():
         changed: list[AlarmCondition] = []
-        for rule, rows, state in walks:
-            if _walk(rule, state, rows.samples(rule), state.sensor_id):
+        for rule, rows, sensor_id in walks:
+            state = states.get((rule.id, sensor_id)) or AlarmCondition(rule_id=rule.id, sensor_id=sensor_id)
+            if _walk(rule, state, rows.samples(rule), sensor_id):
                 changed.append(state)
         if changed:
             AlarmCondition.objects.bulk_create(changed, update_conflicts=True, unique_fields=["sensor", "rule"],

@@ -211,12 +211,18 @@ def main() -> None:
         def pids_of():
             return [*(server.pid for server in servers), *ingest.process_tree(worker.pid)]
 
-        k = ingest.first_k(args.batch, datetime.now(timezone.utc) - timedelta(hours=2))
-        warm = load_phase(pairs=pairs, ports=ports, args=argparse.Namespace(**{**vars(args), "duration": 0.001}), k=k,
-                          pids_of=pids_of)
-        k += warm["requests"] + 10
-        without = load_phase(pairs=pairs, ports=ports, args=args, k=k, pids_of=pids_of)
-        k += without["requests"] + 10
+        # Each phase stamps its readings from its own hour in the past (a sensor sends one body
+        # of `batch` readings per K, one K per second of timestamps, far fewer than 3,600 a
+        # phase), so no phase repeats another's readings and none runs into the future, which
+        # the server refuses.
+        started = datetime.now(timezone.utc)
+
+        def k_of(phase: int) -> int:
+            return ingest.first_k(args.batch, started - timedelta(hours=4 - phase))
+
+        warm = load_phase(pairs=pairs, ports=ports, args=argparse.Namespace(**{**vars(args), "duration": 0.001}),
+                          k=k_of(0), pids_of=pids_of)
+        without = load_phase(pairs=pairs, ports=ports, args=args, k=k_of(1), pids_of=pids_of)
 
         rule_count = rules_reset(sensor_ids=sensor_ids, per_sensor=args.rules, firing=args.firing)
         trigger_rules_create(trigger_pairs)
@@ -227,13 +233,12 @@ def main() -> None:
                                      missed=missed)
             return probe
 
-        with_rules = load_phase(pairs=pairs, ports=ports, args=args, k=k, pids_of=pids_of,
+        with_rules = load_phase(pairs=pairs, ports=ports, args=args, k=k_of(2), pids_of=pids_of,
                                 probe=probe_into(saturated))
-        k += with_rules["requests"] + 10
         # The same rules at a rate the cold path keeps up with: flat out, the web accepts faster
         # than one worker writes and every reading (alarms too) waits behind the backlog.
         interval = args.sensors * args.batch / (args.paced * without["rate"]) if without["rate"] else 1.0
-        paced = load_phase(pairs=pairs, ports=ports, args=args, k=k, pids_of=pids_of, probe=probe_into(latencies),
+        paced = load_phase(pairs=pairs, ports=ports, args=args, k=k_of(3), pids_of=pids_of, probe=probe_into(latencies),
                            interval=interval)
         from alerts.models import Alarm
 

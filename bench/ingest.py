@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import signal
 import socket
 import statistics
@@ -252,6 +253,8 @@ async def sensor_loop(port: int, sensor_id: str, token: str, batch: int, until: 
     bodies = Bodies(sensor_id, batch)
     connection = Connection(port, {"Authorization": f"Device {token}", "Content-Type": "application/json"})
     k = first_k
+    if interval:  # a paced fleet's devices send out of step, as real ones do, not in one burst
+        await asyncio.sleep(random.Random(sensor_id).uniform(0, interval))
     try:
         while True:  # at least one request, then until the deadline
             body = bodies.body(k)
